@@ -1,0 +1,32 @@
+//===- QNK.h - QNK dialect --------------------------------------*- C++ -*-===//
+#ifndef QNK_DIALECT_QNK_IR_QNK_H
+#define QNK_DIALECT_QNK_IR_QNK_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "qnk/Dialect/QNK/IR/QNKDialect.h.inc"
+#include "qnk/Dialect/QNK/IR/QNKEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "qnk/Dialect/QNK/IR/QNKAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "qnk/Dialect/QNK/IR/QNKOps.h.inc"
+
+namespace qnk {
+/// Accumulator type of a qnk.matmul over operands `a` and `b`, or null if the
+/// pair is not supported.
+mlir::Type getMatmulAccumulatorType(mlir::Type a, mlir::Type b);
+/// Registers the bufferization models of the destination-style qnk ops.
+void registerBufferizableOpInterfaceExternalModels(
+    mlir::DialectRegistry &registry);
+} // namespace qnk
+
+#endif

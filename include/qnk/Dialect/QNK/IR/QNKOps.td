@@ -1,0 +1,262 @@
+//===- QNKOps.td - QNK dialect operations ------------------*- tablegen -*-===//
+//
+// The qnk dialect states low-precision ML operations precisely. User-facing
+// ops (matmul, batch_matmul) have value semantics on ranked tensors; the
+// packed-layout ops (pack, packed_matmul) are destination-style and work on
+// tensors or memrefs so the CPU pipeline can bufferize between them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QNK_OPS
+#define QNK_OPS
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+
+def QNK_Dialect : Dialect {
+  let name = "qnk";
+  let cppNamespace = "::qnk";
+  let summary = "Quantized NanoKernels: precise low-precision ML operations";
+  let description = [{
+    The `qnk` dialect describes low-precision matrix multiplication (and, in
+    later layers, softmax, attention and quantization) with exact element-type
+    semantics. Every op has a reference lowering to plain `linalg`/`arith`
+    (`--qnk-lower-to-reference`) that serves as the numeric oracle for the
+    fast pipelines.
+
+    Element types: `f32`, `bf16`, `f16`, `i8` (signed) and `ui8` (unsigned).
+    Integer products accumulate exactly in `i32`; floating-point products
+    accumulate in `f32`.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+class QNK_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<QNK_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def QNK_NanoKernelKind : I32EnumAttr<"NanoKernelKind",
+    "the target instruction a nanokernel is built from", [
+  I32EnumAttrCase<"fma_f32", 0>,
+  I32EnumAttrCase<"pmaddwd_i16", 1>
+]> {
+  let cppNamespace = "::qnk";
+  let genSpecializedAttr = 0;
+}
+def QNK_NanoKernelKindAttr : EnumAttr<QNK_Dialect, QNK_NanoKernelKind, "kind">;
+
+def QNK_CPUTargetAttr : QNK_Attr<"CPUTarget", "cpu_target"> {
+  let summary = "A resolved x86-64 CPU target description";
+  let description = [{
+    Names the CPU the way clang and llc do (`cpu`, an LLVM CPU name) and the
+    full resolved feature list (`features`, `+name` entries as LLVM spells
+    them). `vector_bits`, `vector_registers` and the cache sizes are derived
+    from them by `qnk::resolveCPUTarget`; passes read only this attribute,
+    never the machine they run on.
+
+    ```mlir
+    #qnk.cpu_target<cpu = "znver3", features = "+avx2,+fma,...",
+                    vector_bits = 256, vector_registers = 16,
+                    l1d_bytes = 32768, l2_bytes = 524288>
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"LLVM CPU name">:$cpu,
+    StringRefParameter<"comma-separated LLVM feature list">:$features,
+    "int64_t":$vector_bits,
+    "int64_t":$vector_registers,
+    "int64_t":$l1d_bytes,
+    "int64_t":$l2_bytes
+  );
+  let assemblyFormat = [{
+    `<` `cpu` `=` $cpu `,` `features` `=` $features `,`
+        `vector_bits` `=` $vector_bits `,`
+        `vector_registers` `=` $vector_registers `,`
+        `l1d_bytes` `=` $l1d_bytes `,` `l2_bytes` `=` $l2_bytes `>`
+  }];
+  let extraClassDeclaration = [{
+    /// True if the resolved feature list contains `+name`.
+    bool hasFeature(::llvm::StringRef name) const;
+  }];
+}
+
+def QNK_NanoKernelAttr : QNK_Attr<"NanoKernel", "nanokernel"> {
+  let summary = "A register-level nanokernel: instruction and register block";
+  let description = [{
+    Describes the register block that `qnk-compose-nanokernels` builds: `mr`
+    rows by `nv` vectors of `vector_length` lanes of accumulators, advanced
+    by one `kind` instruction per step over `kr` reduction elements. `nr =
+    nv * vector_length` is the width of a packed B panel.
+
+    * `fma_f32`: broadcast one f32 of A, multiply-add into f32 lanes (kr = 1).
+    * `pmaddwd_i16`: broadcast an i16 pair of A as one i32, `vpmaddwd` against
+      `nr` i16 pairs of B, add into i32 lanes (kr = 2).
+
+    ```mlir
+    #qnk.nanokernel<fma_f32, mr = 6, nv = 2, vector_length = 8, kr = 1>
+    ```
+  }];
+  let parameters = (ins
+    "NanoKernelKind":$kind,
+    "int64_t":$mr,
+    "int64_t":$nv,
+    "int64_t":$vector_length,
+    "int64_t":$kr
+  );
+  let assemblyFormat = [{
+    `<` $kind `,` `mr` `=` $mr `,` `nv` `=` $nv `,`
+        `vector_length` `=` $vector_length `,` `kr` `=` $kr `>`
+  }];
+  let extraClassDeclaration = [{
+    int64_t getNr() const { return getNv() * getVectorLength(); }
+    /// Element type of packed operands and of the accumulators.
+    ::mlir::Type getOperandType(::mlir::MLIRContext *ctx) const;
+    ::mlir::Type getAccumulatorType(::mlir::MLIRContext *ctx) const;
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Operations
+//===----------------------------------------------------------------------===//
+
+class QNK_Op<string mnemonic, list<Trait> traits = []>
+    : Op<QNK_Dialect, mnemonic, traits>;
+
+def QNK_MatmulOp : QNK_Op<"matmul", [Pure]> {
+  let summary = "Matrix multiplication with exact low-precision semantics";
+  let description = [{
+    `C[m, n] = sum_k ext(A[m, k]) * ext(B[k, n])` with A of shape `M×K`, B of
+    shape `K×N` and C of shape `M×N`. `ext` widens each operand to the
+    accumulator type before the product: `f32`, `bf16` and `f16` operands
+    accumulate in `f32`; `i8` (signed) and `ui8` (unsigned) operands
+    accumulate exactly in `i32` (wrapping on overflow, which needs K > 2^17
+    for 8-bit operands). Supported pairs: f32×f32→f32, bf16×bf16→f32,
+    f16×f16→f32, i8×i8→i32, ui8×i8→i32.
+
+    `transpose_a` means A is stored `K×M`; `transpose_b` means B is stored
+    `N×K` (the layout of a PyTorch `Linear` weight).
+
+    ```mlir
+    %c = qnk.matmul %a, %b : tensor<128x256xbf16>, tensor<256x64xbf16>
+           -> tensor<128x64xf32>
+    %d = qnk.matmul %x, %w transpose_b : tensor<16x4096xf32>,
+           tensor<11008x4096xf32> -> tensor<16x11008xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b,
+                       UnitAttr:$transpose_a, UnitAttr:$transpose_b);
+  let results = (outs AnyRankedTensor:$c);
+  let assemblyFormat = [{
+    $a `,` $b (`transpose_a` $transpose_a^)? (`transpose_b` $transpose_b^)?
+    attr-dict `:` type($a) `,` type($b) `->` type($c)
+  }];
+  let hasVerifier = 1;
+}
+
+def QNK_BatchMatmulOp : QNK_Op<"batch_matmul", [Pure]> {
+  let summary = "Batched matrix multiplication";
+  let description = [{
+    `C[b, m, n] = sum_k ext(A[b, m, k]) * ext(B[b, k, n])`, the batched form
+    of `qnk.matmul` with the same element-type rules and transpose flags
+    (which apply to the two innermost dimensions).
+
+    ```mlir
+    %c = qnk.batch_matmul %a, %b : tensor<8x64x32xf32>, tensor<8x32x16xf32>
+           -> tensor<8x64x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b,
+                       UnitAttr:$transpose_a, UnitAttr:$transpose_b);
+  let results = (outs AnyRankedTensor:$c);
+  let assemblyFormat = [{
+    $a `,` $b (`transpose_a` $transpose_a^)? (`transpose_b` $transpose_b^)?
+    attr-dict `:` type($a) `,` type($b) `->` type($c)
+  }];
+  let hasVerifier = 1;
+}
+
+def QNK_PackOp : QNK_Op<"pack", [DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "Pack a matrix operand into nanokernel panels";
+  let description = [{
+    Copies the logical matrix `X[r, k]` (R rows of panel dimension, K
+    reduction elements) held in `source` into panels of `tile` rows:
+    `dest[.., p, kk, r, v] = ext(X[p * tile + r, kk * kr + v])`, with zeros for
+    `r` or `k` past the end. `panel_dim` names which of the two innermost
+    source dimensions is R (0 for a row-major A or a transposed B, 1 for a
+    row-major B or a transposed A). The destination is `[P, K, tile]` when
+    `kr` is 1 and `[P, ceil(K/kr), tile, kr]` otherwise, with an optional
+    leading batch dimension shared with the source. Widening follows the
+    destination type (`extf`, `extsi`, or `extui` when `zero_extend` is set).
+
+    ```mlir
+    %bp = qnk.pack %b into %init panel_dim = 1 : tensor<256x64xbf16>
+            -> tensor<4x256x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyShaped:$source, AnyShaped:$dest,
+                       I64Attr:$panel_dim, UnitAttr:$zero_extend);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    $source `into` $dest `panel_dim` `=` $panel_dim
+    (`zero_extend` $zero_extend^)? attr-dict
+    `:` type($source) `,` type($dest) (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getDestMutable();
+    }
+    /// Rows per panel (the innermost-but-kr destination dimension).
+    int64_t getTile();
+    /// Reduction elements per nanokernel step (1 or the innermost dim).
+    int64_t getKr();
+  }];
+}
+
+def QNK_PackedMatmulOp : QNK_Op<"packed_matmul", [DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "Matrix multiplication over nanokernel-packed operands";
+  let description = [{
+    `C[m, n] (+)= sum_k A[m, k] * B[k, n]` where A is either row-major
+    `[M, K]` or packed `[M/mr, K, mr]` (`[M/mr, K/kr, mr, kr]`), B is either
+    row-major `[K, N]` or packed `[N/nr, K, nr]` (`[N/nr, K/kr, nr, kr]`),
+    all operands already in the nanokernel's operand type (see
+    `#qnk.nanokernel`), and C has the accumulator type. Without `accumulate`
+    C is overwritten. An optional leading batch dimension is shared by all
+    operands. M and N are C's sizes; packed operands may be padded with zeros
+    past them and past K, which leaves the result unchanged.
+
+    This is the op that `qnk-tile` blocks for caches and
+    `qnk-compose-nanokernels` turns into a register block.
+  }];
+  let arguments = (ins AnyShaped:$a, AnyShaped:$b, AnyShaped:$init,
+                       QNK_NanoKernelAttr:$kernel, UnitAttr:$accumulate);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $a `,` $b `:` type($a) `,` type($b) `)`
+    `outs` `(` $init `:` type($init) `)` `kernel` `=` $kernel
+    (`accumulate` $accumulate^)? attr-dict (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
+    bool isAPacked();
+    bool isBPacked();
+    bool isBatched();
+  }];
+}
+
+#endif // QNK_OPS

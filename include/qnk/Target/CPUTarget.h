@@ -1,0 +1,72 @@
+//===- CPUTarget.h - x86-64 target descriptions -----------------*- C++ -*-===//
+//
+// A target is data: an LLVM CPU name plus feature overrides, resolved once
+// (at the driver, for `host`) into a #qnk.cpu_target attribute that every
+// decision reads. Nothing here looks at the build machine.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QNK_TARGET_CPUTARGET_H
+#define QNK_TARGET_CPUTARGET_H
+
+#include "qnk/Dialect/QNK/IR/QNK.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace qnk {
+
+/// The name of the module attribute that holds the #qnk.cpu_target.
+inline constexpr llvm::StringLiteral kTargetAttrName = "qnk.target";
+
+/// A CPU resolved from its name and overrides.
+struct ResolvedCPU {
+  std::string cpu;                   ///< LLVM CPU name (`host` resolved).
+  std::vector<std::string> features; ///< Enabled LLVM features, sorted.
+  int64_t vectorBits = 128;
+  int64_t vectorRegisters = 16;
+  int64_t l1dBytes = 32 * 1024;
+  int64_t l2Bytes = 256 * 1024;
+  bool has(llvm::StringRef feature) const;
+  /// `+a,+b,...` as LLVM's target-features attribute spells it.
+  std::string featureString() const;
+};
+
+/// Resolves an LLVM x86-64 CPU name (or `host`) with `+f`/`-f` overrides.
+/// Unknown CPUs or features are errors that name the culprit.
+llvm::Expected<ResolvedCPU>
+resolveCPU(llvm::StringRef cpu, llvm::ArrayRef<std::string> overrides);
+
+/// The same, as the attribute passes read.
+llvm::Expected<CPUTargetAttr>
+resolveCPUTarget(mlir::MLIRContext *ctx, llvm::StringRef cpu,
+                 llvm::ArrayRef<std::string> overrides);
+
+/// The #qnk.cpu_target of the module enclosing `op`, or null.
+CPUTargetAttr lookupCPUTarget(mlir::Operation *op);
+
+/// A register block of mr rows by nv vectors of accumulators.
+struct RegisterBlock {
+  int64_t mr = 0;
+  int64_t nv = 0;
+};
+
+/// Chooses the accumulator block for a broadcast-and-multiply nanokernel:
+/// mr*nv accumulators + nv B vectors + one broadcast + `scratchRegisters`
+/// must fit `vectorRegisters`; among the blocks that fit, the one with the
+/// most multiply-adds per load (mr*nv / (mr+nv)) wins, then more
+/// accumulators, then more rows. nv is capped at 4 so a B panel row stays
+/// within four vectors.
+RegisterBlock selectRegisterBlock(int64_t vectorRegisters,
+                                  int64_t scratchRegisters = 0);
+
+/// The nanokernel that `target` runs for A and B element types, or an error
+/// naming the target and the pair.
+llvm::Expected<NanoKernelAttr> selectNanoKernel(CPUTargetAttr target,
+                                                mlir::Type aElt,
+                                                mlir::Type bElt);
+
+} // namespace qnk
+
+#endif

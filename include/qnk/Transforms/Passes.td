@@ -1,0 +1,130 @@
+//===- Passes.td - QNK passes ------------------------------*- tablegen -*-===//
+//
+// Every pass of the CPU pipeline is declared here, once, with its options.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QNK_TRANSFORMS_PASSES
+#define QNK_TRANSFORMS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def QNKSetTarget : Pass<"qnk-set-target", "mlir::ModuleOp"> {
+  let summary = "Resolve the target CPU and attach it to the module";
+  let description = [{
+    Resolves `target` (an LLVM x86-64 CPU name, or `host` for the running
+    CPU) with the `features` overrides (`+name` / `-name`, LLVM spelling) into
+    a `#qnk.cpu_target` stored as the module attribute `qnk.target`. Every
+    later decision reads that attribute, so cross-compiling is a matter of
+    naming another CPU. An unknown CPU or feature is an error.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"host\"",
+           "LLVM CPU name (znver3, haswell, skylake-avx512, sapphirerapids, "
+           "...) or host">,
+    ListOption<"features", "features", "std::string",
+               "Feature overrides, e.g. +avx512f,-avx512bw">
+  ];
+  let dependentDialects = ["qnk::QNKDialect"];
+}
+
+def QNKRaiseLinalg : Pass<"qnk-raise-linalg"> {
+  let summary = "Raise linalg matmuls on tensors to qnk ops";
+  let description = [{
+    Turns `linalg.matmul` (including the transposed forms that torch-mlir and
+    StableHLO produce through `indexing_maps`) and `linalg.batch_matmul` on
+    tensors into `qnk.matmul` / `qnk.batch_matmul`. An accumulator that is not
+    a zero fill is added back with `linalg.add`. Ops with unsupported element
+    types or cast semantics are left alone.
+  }];
+  let dependentDialects = ["qnk::QNKDialect", "mlir::linalg::LinalgDialect"];
+}
+
+def QNKLowerToReference : Pass<"qnk-lower-to-reference"> {
+  let summary = "Lower qnk ops to their reference linalg/arith semantics";
+  let description = [{
+    The numeric oracle: every qnk op becomes plain `linalg.generic` +
+    `arith` that states its semantics directly (widen each operand, multiply,
+    accumulate). The fast pipelines are checked against this lowering.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def QNKPack : Pass<"qnk-pack"> {
+  let summary = "Pack matmul operands into nanokernel panels";
+  let description = [{
+    Chooses the nanokernel for each `qnk.matmul` / `qnk.batch_matmul` from the
+    module's `#qnk.cpu_target` and rewrites the op into `qnk.pack` of B into
+    `[N/nr, K, nr]` panels (and of A into `[M/mr, K, mr]` panels when A is
+    reused by more than one register block, is transposed, or needs
+    widening), followed by `qnk.packed_matmul`. Widening (bf16/f16 to f32,
+    8-bit to i16 pairs) happens while packing. Small-M problems with f32 B
+    read B in place instead of packing it: packing would move B three times.
+  }];
+  let dependentDialects = ["qnk::QNKDialect", "mlir::tensor::TensorDialect"];
+}
+
+def QNKTile : Pass<"qnk-tile"> {
+  let summary = "Block qnk.packed_matmul on buffers for the caches";
+  let description = [{
+    Splits each buffer-level `qnk.packed_matmul` into loops over batch,
+    N blocks (`nc`), K blocks (`kc`) and M blocks (`mc`) so that a B panel of
+    `kc` steps stays in L1 and an A block of `mc x kc` stays in L2, using the
+    cache sizes of the module's `#qnk.cpu_target`. Non-zero options override
+    the derived sizes.
+  }];
+  let options = [
+    Option<"kc", "kc", "int64_t", /*default=*/"0", "K block (0: derived)">,
+    Option<"mc", "mc", "int64_t", /*default=*/"0", "M block (0: derived)">,
+    Option<"nc", "nc", "int64_t", /*default=*/"0", "N block (0: derived)">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::linalg::LinalgDialect"];
+}
+
+def QNKComposeNanokernels : Pass<"qnk-compose-nanokernels"> {
+  let summary = "Build register-level nanokernels from qnk.packed_matmul";
+  let description = [{
+    Rewrites each buffer-level `qnk.packed_matmul` into its register block:
+    loops over B panels and A row blocks whose body loads (or zeroes) the
+    `mr x nv` accumulator vectors once, runs the whole K loop with the
+    accumulators as loop-carried values, one broadcast per row and one target
+    instruction per accumulator (`vector.fma` for `fma_f32`, `vpmaddwd` +
+    add for `pmaddwd_i16`), and stores them once. Row remainders get a
+    register block of exactly the remaining rows; column remainders use
+    masked loads and stores of C only.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::LLVM::LLVMDialect"];
+}
+
+def QNKLowerPack : Pass<"qnk-lower-pack"> {
+  let summary = "Lower buffer-level qnk.pack into vectorized copy loops";
+  let description = [{
+    Rewrites each buffer-level `qnk.pack` into loops that copy (and widen)
+    source rows into panels with vector loads and stores, masked at the
+    edges and zero-filled past them.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def QNKAnnotateLLVMTarget : Pass<"qnk-annotate-llvm-target", "mlir::ModuleOp"> {
+  let summary = "Copy the qnk target onto LLVM functions";
+  let description = [{
+    Sets `target_cpu` and `target_features` of every `llvm.func` from the
+    module's `#qnk.cpu_target`, so `mlir-translate` output compiles for the
+    right CPU whatever `llc` is told, then drops the `qnk.target` module
+    attribute so tools without QNK can read the module.
+  }];
+}
+
+#endif // QNK_TRANSFORMS_PASSES

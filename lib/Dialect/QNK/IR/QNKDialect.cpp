@@ -1,0 +1,288 @@
+//===- QNKDialect.cpp - QNK dialect and its verifiers -----------------------===//
+
+#include "qnk/Dialect/QNK/IR/QNK.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace qnk;
+
+#include "qnk/Dialect/QNK/IR/QNKDialect.cpp.inc"
+#include "qnk/Dialect/QNK/IR/QNKEnums.cpp.inc"
+#define GET_ATTRDEF_CLASSES
+#include "qnk/Dialect/QNK/IR/QNKAttrs.cpp.inc"
+#define GET_OP_CLASSES
+#include "qnk/Dialect/QNK/IR/QNKOps.cpp.inc"
+
+void QNKDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "qnk/Dialect/QNK/IR/QNKOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "qnk/Dialect/QNK/IR/QNKAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+bool CPUTargetAttr::hasFeature(StringRef name) const {
+  SmallVector<StringRef> feats;
+  getFeatures().split(feats, ',', -1, false);
+  for (StringRef f : feats)
+    if (f.consume_front("+") && f == name)
+      return true;
+  return false;
+}
+
+Type NanoKernelAttr::getOperandType(MLIRContext *ctx) const {
+  switch (getKind()) {
+  case NanoKernelKind::fma_f32:
+    return Float32Type::get(ctx);
+  case NanoKernelKind::pmaddwd_i16:
+    return IntegerType::get(ctx, 16);
+  }
+  llvm_unreachable("unknown nanokernel kind");
+}
+
+Type NanoKernelAttr::getAccumulatorType(MLIRContext *ctx) const {
+  switch (getKind()) {
+  case NanoKernelKind::fma_f32:
+    return Float32Type::get(ctx);
+  case NanoKernelKind::pmaddwd_i16:
+    return IntegerType::get(ctx, 32);
+  }
+  llvm_unreachable("unknown nanokernel kind");
+}
+
+//===----------------------------------------------------------------------===//
+// Matmul verifiers
+//===----------------------------------------------------------------------===//
+
+Type qnk::getMatmulAccumulatorType(Type a, Type b) {
+  MLIRContext *ctx = a.getContext();
+  if (a == b && (a.isF32() || a.isBF16() || a.isF16()))
+    return Float32Type::get(ctx);
+  if (b.isSignlessInteger(8) &&
+      (a.isSignlessInteger(8) || a.isUnsignedInteger(8)))
+    return IntegerType::get(ctx, 32);
+  return {};
+}
+
+static std::string typeStr(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+/// Shared verifier of qnk.matmul (batchRank = 0) and qnk.batch_matmul (1).
+static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
+                                      RankedTensorType bTy,
+                                      RankedTensorType cTy, bool transA,
+                                      bool transB, unsigned batchRank) {
+  unsigned rank = 2 + batchRank;
+  StringRef what = batchRank ? "batched operands" : "operands";
+  if (aTy.getRank() != rank || bTy.getRank() != rank || cTy.getRank() != rank)
+    return op->emitOpError() << "expects rank-" << rank << " " << what
+                             << " and result, got ranks " << aTy.getRank()
+                             << ", " << bTy.getRank() << " and "
+                             << cTy.getRank();
+  Type accTy =
+      getMatmulAccumulatorType(aTy.getElementType(), bTy.getElementType());
+  if (!accTy)
+    return op->emitOpError()
+           << "unsupported element type pair "
+           << typeStr(aTy.getElementType()) << " x "
+           << typeStr(bTy.getElementType())
+           << "; supported: f32 x f32, bf16 x bf16, f16 x f16, i8 x i8, "
+              "ui8 x i8";
+  if (cTy.getElementType() != accTy)
+    return op->emitOpError()
+           << "result element type must be " << typeStr(accTy) << " for "
+           << typeStr(aTy.getElementType()) << " operands, got "
+           << typeStr(cTy.getElementType());
+  ArrayRef<int64_t> a = aTy.getShape(), b = bTy.getShape(),
+                    c = cTy.getShape();
+  for (unsigned i = 0; i < batchRank; ++i)
+    if (a[i] != b[i] || a[i] != c[i])
+      return op->emitOpError()
+             << "batch dimensions differ: " << a[i] << " (A), " << b[i]
+             << " (B), " << c[i] << " (result)";
+  unsigned r0 = batchRank, r1 = batchRank + 1;
+  int64_t m = transA ? a[r1] : a[r0], ka = transA ? a[r0] : a[r1];
+  int64_t kb = transB ? b[r1] : b[r0], n = transB ? b[r0] : b[r1];
+  if (ka != kb)
+    return op->emitOpError() << "reduction dimensions differ: A has K = "
+                             << ka << ", B has K = " << kb;
+  if (c[r0] != m || c[r1] != n)
+    return op->emitOpError()
+           << "result shape must be " << m << "x" << n << ", got " << c[r0]
+           << "x" << c[r1];
+  return success();
+}
+
+LogicalResult MatmulOp::verify() {
+  return verifyMatmulLike(*this, getA().getType(), getB().getType(),
+                          getC().getType(), getTransposeA(), getTransposeB(),
+                          0);
+}
+
+LogicalResult BatchMatmulOp::verify() {
+  return verifyMatmulLike(*this, getA().getType(), getB().getType(),
+                          getC().getType(), getTransposeA(), getTransposeB(),
+                          1);
+}
+
+//===----------------------------------------------------------------------===//
+// Destination-style ops
+//===----------------------------------------------------------------------===//
+
+/// Tensor DPS ops return one result of the init's type; memref ones none.
+static LogicalResult verifyDpsResult(Operation *op, Value init,
+                                     TypeRange results) {
+  if (isa<RankedTensorType>(init.getType())) {
+    if (results.size() != 1 || results[0] != init.getType())
+      return op->emitOpError("with a tensor destination must return one "
+                             "result of the destination type");
+  } else if (!results.empty()) {
+    return op->emitOpError("with a memref destination has no results");
+  }
+  return success();
+}
+
+/// Buffer operands are read, the destination is written (and read when
+/// `readsInit`); tensor operands have no memory effects.
+static void
+getDpsEffects(DestinationStyleOpInterface op, bool readsInit,
+              SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+                  &effects) {
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    bool init = op.isDpsInit(&operand);
+    if (!init || readsInit)
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
+    if (init)
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}
+
+void PackOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  getDpsEffects(*this, /*readsInit=*/false, effects);
+}
+
+void PackedMatmulOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  getDpsEffects(*this, getAccumulate(), effects);
+}
+
+int64_t PackOp::getTile() {
+  auto shape = cast<ShapedType>(getDest().getType()).getShape();
+  auto srcRank = cast<ShapedType>(getSource().getType()).getRank();
+  // [.., P, K, tile] or [.., P, K/kr, tile, kr]
+  return shape[srcRank + 0];
+}
+
+int64_t PackOp::getKr() {
+  auto dstRank = cast<ShapedType>(getDest().getType()).getRank();
+  auto srcRank = cast<ShapedType>(getSource().getType()).getRank();
+  return dstRank == srcRank + 2
+             ? cast<ShapedType>(getDest().getType()).getShape().back()
+             : 1;
+}
+
+LogicalResult PackOp::verify() {
+  auto srcTy = cast<ShapedType>(getSource().getType());
+  auto dstTy = cast<ShapedType>(getDest().getType());
+  if (!srcTy.hasRank() || !dstTy.hasRank())
+    return emitOpError("expects ranked source and destination");
+  int64_t srcRank = srcTy.getRank();
+  if (srcRank != 2 && srcRank != 3)
+    return emitOpError("expects a rank-2 or batched rank-3 source");
+  if (dstTy.getRank() != srcRank + 1 && dstTy.getRank() != srcRank + 2)
+    return emitOpError("expects a destination of rank ")
+           << srcRank + 1 << " ([P, K, tile]) or " << srcRank + 2
+           << " ([P, K/kr, tile, kr])";
+  if (getPanelDim() != 0 && getPanelDim() != 1)
+    return emitOpError("panel_dim must be 0 or 1");
+  if (!srcTy.hasStaticShape() || !dstTy.hasStaticShape())
+    return emitOpError("expects static shapes");
+  unsigned b = srcRank - 2;
+  if (b && srcTy.getDimSize(0) != dstTy.getDimSize(0))
+    return emitOpError("batch dimensions differ");
+  int64_t rows = srcTy.getDimSize(b + getPanelDim());
+  int64_t k = srcTy.getDimSize(b + 1 - getPanelDim());
+  int64_t tile = getTile(), kr = getKr();
+  if (tile <= 0 || kr <= 0)
+    return emitOpError("tile sizes must be positive");
+  if (dstTy.getDimSize(b) != llvm::divideCeil(rows, tile) ||
+      dstTy.getDimSize(b + 1) != llvm::divideCeil(k, kr))
+    return emitOpError("destination shape does not match ")
+           << rows << " rows and K = " << k << " in panels of " << tile
+           << (kr > 1 ? " with kr = " + std::to_string(kr) : "");
+  return verifyDpsResult(*this, getDest(), getResultTypes());
+}
+
+bool PackedMatmulOp::isBatched() {
+  return cast<ShapedType>(getInit().getType()).getRank() == 3;
+}
+bool PackedMatmulOp::isAPacked() {
+  return cast<ShapedType>(getA().getType()).getRank() > (isBatched() ? 3 : 2);
+}
+bool PackedMatmulOp::isBPacked() {
+  return cast<ShapedType>(getB().getType()).getRank() > (isBatched() ? 3 : 2);
+}
+
+LogicalResult PackedMatmulOp::verify() {
+  auto aTy = cast<ShapedType>(getA().getType());
+  auto bTy = cast<ShapedType>(getB().getType());
+  auto cTy = cast<ShapedType>(getInit().getType());
+  if (!aTy.hasRank() || !bTy.hasRank() || !cTy.hasRank())
+    return emitOpError("expects ranked operands");
+  if (cTy.getRank() != 2 && cTy.getRank() != 3)
+    return emitOpError("expects a rank-2 or batched rank-3 init");
+  NanoKernelAttr kernel = getKernel();
+  MLIRContext *ctx = getContext();
+  if (aTy.getElementType() != kernel.getOperandType(ctx) ||
+      bTy.getElementType() != kernel.getOperandType(ctx) ||
+      cTy.getElementType() != kernel.getAccumulatorType(ctx))
+    return emitOpError("operand element types do not match the nanokernel");
+  unsigned bd = isBatched();
+  int64_t kr = kernel.getKr();
+  int64_t packedRank = bd + (kr == 1 ? 3 : 4);
+  auto checkOperand = [&](ShapedType ty, StringRef name,
+                          int64_t tile) -> LogicalResult {
+    if (ty.getRank() != bd + 2 && ty.getRank() != packedRank)
+      return emitOpError() << name << " must be row-major (rank " << bd + 2
+                           << ") or packed (rank " << packedRank << ")";
+    if (ty.getRank() == packedRank) {
+      if (ty.getDimSize(bd + 2) != tile ||
+          (kr > 1 && ty.getDimSize(bd + 3) != kr))
+        return emitOpError() << name << " panels must be " << tile
+                             << " wide to match the nanokernel";
+    } else if (kr != 1) {
+      return emitOpError() << name << " must be packed for kr = " << kr;
+    }
+    return success();
+  };
+  if (failed(checkOperand(aTy, "A", kernel.getMr())) ||
+      failed(checkOperand(bTy, "B", kernel.getNr())))
+    return failure();
+  if (bd && (aTy.getDimSize(0) != cTy.getDimSize(0) ||
+             bTy.getDimSize(0) != cTy.getDimSize(0)))
+    return emitOpError("batch dimensions differ");
+  return verifyDpsResult(*this, getInit(), getResultTypes());
+}

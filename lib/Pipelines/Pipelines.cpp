@@ -1,0 +1,111 @@
+//===- Pipelines.cpp - QNK pass pipelines ------------------------------------===//
+
+#include "qnk/Pipelines/Pipelines.h"
+#include "qnk/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace qnk {
+
+static void addTargetAndRaise(OpPassManager &pm,
+                              const CPUPipelineOptions &opts) {
+  QNKSetTargetOptions t;
+  t.target = opts.target;
+  t.features.assign(opts.features.begin(), opts.features.end());
+  pm.addPass(createQNKSetTarget(t));
+  pm.addPass(createQNKRaiseLinalg());
+}
+
+void buildBufferizePipeline(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions ob;
+  ob.bufferizeFunctionBoundaries = true;
+  ob.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  ob.unknownTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(ob));
+  bufferization::BufferResultsToOutParamsPassOptions out;
+  out.hoistStaticAllocs = true;
+  out.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(out));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+}
+
+void buildLowerToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  VectorTransferToSCFOptions v2scf;
+  v2scf.enableFullUnroll();
+  pm.addPass(createConvertVectorToSCFPass(v2scf));
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createQNKAnnotateLLVMTarget());
+}
+
+void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
+  addTargetAndRaise(pm, opts);
+  pm.addPass(createQNKPack());
+  buildBufferizePipeline(pm);
+  QNKTileOptions tile;
+  tile.kc = opts.kc;
+  tile.mc = opts.mc;
+  tile.nc = opts.nc;
+  pm.addPass(createQNKTile(tile));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createQNKComposeNanokernels());
+  pm.addPass(createQNKLowerPack());
+  buildLowerToLLVMPipeline(pm);
+}
+
+void buildReferencePipeline(OpPassManager &pm,
+                            const CPUPipelineOptions &opts) {
+  addTargetAndRaise(pm, opts);
+  pm.addPass(createQNKLowerToReference());
+  buildBufferizePipeline(pm);
+  buildLowerToLLVMPipeline(pm);
+}
+
+void registerPipelines() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "qnk-cpu-pipeline",
+      "Compile qnk / linalg matmuls to x86 nanokernels in the LLVM dialect",
+      buildCPUPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "qnk-reference-pipeline",
+      "Compile through the reference semantics (scalar loops) to the LLVM "
+      "dialect",
+      buildReferencePipeline);
+  PassPipelineRegistration<>("qnk-bufferize",
+                             "One-shot bufferization as the QNK pipelines do it",
+                             buildBufferizePipeline);
+  PassPipelineRegistration<>("qnk-lower-to-llvm",
+                             "Lower buffers, loops and vectors to the LLVM "
+                             "dialect for the module's target",
+                             buildLowerToLLVMPipeline);
+}
+
+} // namespace qnk

@@ -1,0 +1,209 @@
+//===- CPUTarget.cpp - x86-64 target descriptions ----------------------------===//
+
+#include "qnk/Target/CPUTarget.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+#include "llvm/TargetParser/X86TargetParser.h"
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+
+extern "C" void LLVMInitializeX86TargetInfo();
+extern "C" void LLVMInitializeX86TargetMC();
+
+using namespace mlir;
+using namespace qnk;
+
+bool ResolvedCPU::has(llvm::StringRef feature) const {
+  return std::binary_search(features.begin(), features.end(), feature.str());
+}
+
+std::string ResolvedCPU::featureString() const {
+  std::string s;
+  for (const std::string &f : features) {
+    if (!s.empty())
+      s += ',';
+    s += '+' + f;
+  }
+  return s;
+}
+
+/// Data-cache sizes of the cores a CPU name stands for (per core, bytes).
+static std::pair<int64_t, int64_t> cacheSizes(llvm::StringRef cpu) {
+  constexpr int64_t K = 1024;
+  return llvm::StringSwitch<std::pair<int64_t, int64_t>>(cpu)
+      .Cases({"znver1", "znver2", "znver3"}, {32 * K, 512 * K})
+      .Case("znver4", {32 * K, 1024 * K})
+      .Case("znver5", {48 * K, 1024 * K})
+      .Cases({"skylake-avx512", "cascadelake", "cooperlake"}, {32 * K, 1024 * K})
+      .Cases({"icelake-server", "icelake-client", "tigerlake", "rocketlake"},
+             {48 * K, 1280 * K})
+      .Cases({"sapphirerapids", "emeraldrapids", "graniterapids",
+              "graniterapids-d"},
+             {48 * K, 2048 * K})
+      .Cases({"alderlake", "raptorlake", "meteorlake", "arrowlake"},
+             {48 * K, 1280 * K})
+      .Default({32 * K, 256 * K});
+}
+
+static const llvm::Target *getX86Target(std::string &err) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86TargetMC();
+  });
+  return llvm::TargetRegistry::lookupTarget(
+      llvm::Triple("x86_64-unknown-linux-gnu"), err);
+}
+
+llvm::Expected<ResolvedCPU>
+qnk::resolveCPU(llvm::StringRef cpuName, llvm::ArrayRef<std::string> overrides) {
+  std::string err;
+  const llvm::Target *target = getX86Target(err);
+  if (!target)
+    return llvm::createStringError("cannot load the x86 target: " + err);
+  llvm::Triple triple("x86_64-unknown-linux-gnu");
+
+  std::string cpu = cpuName.str();
+  llvm::StringMap<bool> enabled;
+  if (cpu == "host") {
+    // The one place QNK reads the running CPU: the driver resolving `host`.
+    cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &kv : llvm::sys::getHostCPUFeatures())
+      enabled[kv.first()] = kv.second;
+  } else {
+    if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) ==
+        llvm::X86::CK_None)
+      return llvm::createStringError(
+          "unknown target CPU '" + cpu +
+          "' (expected an LLVM x86-64 CPU name such as znver3, haswell, "
+          "skylake-avx512, sapphirerapids, or 'host')");
+    llvm::SmallVector<llvm::StringRef> list;
+    llvm::X86::getFeaturesForCPU(cpu, list);
+    for (llvm::StringRef f : list)
+      enabled[f] = true;
+  }
+  std::unique_ptr<llvm::MCSubtargetInfo> probe(
+      target->createMCSubtargetInfo(triple, "x86-64", ""));
+  for (const std::string &o : overrides) {
+    llvm::StringRef f(o);
+    if (f.empty())
+      continue;
+    if (!f.starts_with("+") && !f.starts_with("-"))
+      return llvm::createStringError("target feature '" + o +
+                                     "' must start with '+' or '-'");
+    llvm::StringRef name = f.drop_front();
+    bool known = llvm::any_of(probe->getAllProcessorFeatures(),
+                              [&](const llvm::SubtargetFeatureKV &kv) {
+                                return name == llvm::StringRef(kv.Key);
+                              });
+    if (!known)
+      return llvm::createStringError("unknown target feature '" + name.str() +
+                                     "' for x86-64");
+    // LLVM's implication rules: -avx2 also drops avx512f, +avx512bw adds
+    // avx512f, and so on.
+    llvm::X86::updateImpliedFeatures(name, f.starts_with("+"), enabled);
+    enabled[name] = f.starts_with("+");
+  }
+  ResolvedCPU r;
+  r.cpu = cpu;
+  for (const auto &kv : enabled)
+    if (kv.second)
+      r.features.push_back(kv.first().str());
+  std::sort(r.features.begin(), r.features.end());
+  if (!r.has("sse2"))
+    return llvm::createStringError("target '" + cpu +
+                                   "' is not an x86-64 CPU (no SSE2)");
+  if (r.has("avx512f")) {
+    r.vectorBits = 512;
+    r.vectorRegisters = 32;
+  } else if (r.has("avx")) {
+    r.vectorBits = 256;
+  }
+  auto [l1, l2] = cacheSizes(cpu);
+  r.l1dBytes = l1;
+  r.l2Bytes = l2;
+  return r;
+}
+
+llvm::Expected<CPUTargetAttr>
+qnk::resolveCPUTarget(MLIRContext *ctx, llvm::StringRef cpu,
+                      llvm::ArrayRef<std::string> overrides) {
+  llvm::Expected<ResolvedCPU> r = resolveCPU(cpu, overrides);
+  if (!r)
+    return r.takeError();
+  return CPUTargetAttr::get(ctx, r->cpu, r->featureString(), r->vectorBits,
+                            r->vectorRegisters, r->l1dBytes, r->l2Bytes);
+}
+
+CPUTargetAttr qnk::lookupCPUTarget(Operation *op) {
+  for (Operation *p = op; p; p = p->getParentOp())
+    if (auto t = p->getAttrOfType<CPUTargetAttr>(kTargetAttrName))
+      return t;
+  return {};
+}
+
+RegisterBlock qnk::selectRegisterBlock(int64_t vectorRegisters,
+                                       int64_t scratchRegisters) {
+  RegisterBlock best;
+  double bestScore = -1;
+  for (int64_t nv = 1; nv <= 4; ++nv) {
+    for (int64_t mr = 1; mr <= 16; ++mr) {
+      if (mr * nv + nv + 1 + scratchRegisters > vectorRegisters)
+        break;
+      double score = double(mr * nv) / double(mr + nv);
+      auto key = std::make_tuple(score, mr * nv, mr);
+      auto bestKey = std::make_tuple(bestScore, best.mr * best.nv, best.mr);
+      if (key > bestKey) {
+        best = {mr, nv};
+        bestScore = score;
+      }
+    }
+  }
+  return best;
+}
+
+static std::string str(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+llvm::Expected<NanoKernelAttr>
+qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt) {
+  MLIRContext *ctx = aElt.getContext();
+  Type acc = getMatmulAccumulatorType(aElt, bElt);
+  if (!acc)
+    return llvm::createStringError("unsupported element type pair " +
+                                   str(aElt) + " x " + str(bElt));
+  int64_t lanes = target.getVectorBits() / 32;
+  int64_t regs = target.getVectorRegisters();
+  if (acc.isF32()) {
+    if (!target.hasFeature("fma") && !target.hasFeature("avx512f"))
+      return llvm::createStringError(
+          "target '" + target.getCpu().str() +
+          "' has no FMA: the f32 nanokernel needs +fma (AVX2-class or newer)");
+    RegisterBlock rb = selectRegisterBlock(regs);
+    return NanoKernelAttr::get(ctx, NanoKernelKind::fma_f32, rb.mr, rb.nv,
+                               lanes, 1);
+  }
+  // 8-bit integers: widened to i16 pairs and multiplied with vpmaddwd, whose
+  // i32 result needs one scratch register before it is added.
+  if (!target.hasFeature("avx2"))
+    return llvm::createStringError("target '" + target.getCpu().str() +
+                                   "' has no AVX2: the " + str(aElt) + " x " +
+                                   str(bElt) + " nanokernel needs +avx2");
+  if (lanes == 16 && !target.hasFeature("avx512bw"))
+    lanes = 8; // 512-bit vpmaddwd is AVX512-BW.
+  RegisterBlock rb = selectRegisterBlock(regs, /*scratchRegisters=*/1);
+  return NanoKernelAttr::get(ctx, NanoKernelKind::pmaddwd_i16, rb.mr, rb.nv,
+                             lanes, 2);
+}

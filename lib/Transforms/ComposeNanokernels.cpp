@@ -1,0 +1,302 @@
+//===- ComposeNanokernels.cpp - Register-level nanokernels -------------------===//
+//
+// Turns a cache block (a buffer-level qnk.packed_matmul) into register blocks.
+// For each B panel of nr columns and each block of mr rows, the mr x nv
+// accumulator vectors are loaded (or zeroed) once, carried through the whole
+// K loop as scf.for iter_args (so they live in registers), and stored once.
+// Each K step loads nv B vectors, broadcasts one A element (or i16 pair) per
+// row and issues one target instruction per accumulator.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qnk/Transforms/IndexBuilder.h"
+#include "qnk/Transforms/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+namespace qnk {
+#define GEN_PASS_DEF_QNKCOMPOSENANOKERNELS
+#include "qnk/Transforms/Passes.h.inc"
+} // namespace qnk
+
+using namespace mlir;
+using namespace qnk;
+
+namespace {
+
+/// Collapses the two innermost dims of a packed [.., tile, kr] operand so a
+/// panel row of tile*kr elements is one contiguous vector.
+Value collapseKr(OpBuilder &b, Location loc, Value memref) {
+  auto ty = cast<MemRefType>(memref.getType());
+  int64_t r = ty.getRank();
+  SmallVector<ReassociationIndices> reassoc;
+  for (int64_t i = 0; i < r - 2; ++i)
+    reassoc.push_back({i});
+  reassoc.push_back({r - 2, r - 1});
+  return memref::CollapseShapeOp::create(b, loc, memref, reassoc);
+}
+
+class NanokernelBuilder {
+public:
+  NanokernelBuilder(OpBuilder &b, PackedMatmulOp op)
+      : b(b), loc(op.getLoc()), kernel(op.getKernel()),
+        accumulate(op.getAccumulate()), aPacked(op.isAPacked()),
+        bPacked(op.isBPacked()) {
+    MLIRContext *ctx = op.getContext();
+    vl = kernel.getVectorLength();
+    nv = kernel.getNv();
+    mr = kernel.getMr();
+    kr = kernel.getKr();
+    opTy = kernel.getOperandType(ctx);
+    accTy = kernel.getAccumulatorType(ctx);
+    accVecTy = VectorType::get({vl}, accTy);
+    bVecTy = VectorType::get({vl * kr}, opTy);
+    a = op.getA();
+    bm = op.getB();
+    c = op.getInit();
+    if (kr > 1) {
+      a = collapseKr(b, loc, a);
+      bm = collapseKr(b, loc, bm);
+    }
+  }
+
+  void build() {
+    IndexBuilder ib{b, loc};
+    Value m = ib.dim(c, 0), n = ib.dim(c, 1);
+    kSteps = bPacked ? ib.dim(bm, 1) : ib.dim(bm, 0);
+    Value nr = ib.c(kernel.getNr()), mrV = ib.c(mr);
+    auto panels = scf::ForOp::create(b, loc, ib.c(0), ib.ceilDiv(n, nr),
+                                     ib.c(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(panels.getBody());
+    Value jp = panels.getInductionVar();
+    Value n0 = ib.mul(jp, nr);
+    Value nValid = ib.min(nr, ib.sub(n, n0));
+    Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                       nValid, nr);
+    SmallVector<Value> masks;
+    for (int64_t j = 0; j < nv; ++j)
+      masks.push_back(vector::CreateMaskOp::create(
+          b, loc, VectorType::get({vl}, b.getI1Type()),
+          ValueRange{ib.sub(nValid, ib.c(j * vl))}));
+    Panel p{jp, n0, full, masks};
+
+    Value fullBlocks = ib.div(m, mrV);
+    auto rows = scf::ForOp::create(b, loc, ib.c(0), fullBlocks, ib.c(1));
+    {
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(rows.getBody());
+      Value blk = rows.getInductionVar();
+      emitBlock(p, mr, ib.mul(blk, mrV), blk);
+    }
+    if (mr == 1)
+      return;
+    // Leftover rows get a register block of exactly their height.
+    SmallVector<int64_t> cases;
+    for (int64_t r = 1; r < mr; ++r)
+      cases.push_back(r);
+    Value row0 = ib.mul(fullBlocks, mrV);
+    auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{},
+                                         ib.rem(m, mrV), cases, cases.size());
+    for (auto [i, r] : llvm::enumerate(cases)) {
+      Block &blk = sw.getCaseRegions()[i].emplaceBlock();
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(&blk);
+      emitBlock(p, r, row0, fullBlocks);
+      scf::YieldOp::create(b, loc);
+    }
+    Block &def = sw.getDefaultRegion().emplaceBlock();
+    OpBuilder::InsertionGuard g3(b);
+    b.setInsertionPointToStart(&def);
+    scf::YieldOp::create(b, loc);
+  }
+
+private:
+  struct Panel {
+    Value jp, n0, full;
+    SmallVector<Value> masks;
+  };
+
+  Value cIdx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  /// Loads (or zeroes) the accumulators of `rows` rows starting at row0.
+  SmallVector<Value> loadAccumulators(const Panel &p, int64_t rows,
+                                      Value row0) {
+    IndexBuilder ib{b, loc};
+    Value zero = arith::ConstantOp::create(
+        b, loc, accVecTy, DenseElementsAttr::get(accVecTy, b.getZeroAttr(accTy)));
+    if (!accumulate)
+      return SmallVector<Value>(rows * nv, zero);
+    SmallVector<Type> types(rows * nv, accVecTy);
+    auto ifOp = scf::IfOp::create(b, loc, types, p.full, /*else=*/true);
+    for (bool masked : {false, true}) {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(masked ? ifOp.elseBlock() : ifOp.thenBlock());
+      SmallVector<Value> vals;
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < nv; ++j) {
+          SmallVector<Value> idx = {ib.add(row0, cIdx(i)),
+                                    ib.add(p.n0, cIdx(j * vl))};
+          vals.push_back(masked ? vector::MaskedLoadOp::create(
+                                      b, loc, accVecTy, c, idx, p.masks[j],
+                                      zero)
+                                      .getResult()
+                                : vector::LoadOp::create(b, loc, accVecTy, c,
+                                                         idx)
+                                      .getResult());
+        }
+      scf::YieldOp::create(b, loc, vals);
+    }
+    return SmallVector<Value>(ifOp.getResults());
+  }
+
+  void storeAccumulators(const Panel &p, int64_t rows, Value row0,
+                         ValueRange accs) {
+    IndexBuilder ib{b, loc};
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, p.full, true);
+    for (bool masked : {false, true}) {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(masked ? ifOp.elseBlock() : ifOp.thenBlock());
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < nv; ++j) {
+          SmallVector<Value> idx = {ib.add(row0, cIdx(i)),
+                                    ib.add(p.n0, cIdx(j * vl))};
+          Value v = accs[i * nv + j];
+          if (masked)
+            vector::MaskedStoreOp::create(b, loc, c, idx, p.masks[j], v);
+          else
+            vector::StoreOp::create(b, loc, v, c, idx);
+        }
+    }
+  }
+
+  /// The broadcast operand of row i at step k.
+  Value broadcastA(Value k, int64_t i, Value row0, Value aPanel) {
+    IndexBuilder ib{b, loc};
+    if (kr == 1) {
+      Value s = aPacked
+                    ? memref::LoadOp::create(b, loc, a,
+                                             ValueRange{aPanel, k, cIdx(i)})
+                    : memref::LoadOp::create(
+                          b, loc, a, ValueRange{ib.add(row0, cIdx(i)), k});
+      return vector::BroadcastOp::create(b, loc, bVecTy, s);
+    }
+    // An i16 pair broadcast as one 32-bit lane.
+    auto pairTy = VectorType::get({kr}, opTy);
+    Value pair = vector::LoadOp::create(b, loc, pairTy, a,
+                                        ValueRange{aPanel, k, cIdx(i * kr)});
+    auto i32Ty = b.getIntegerType(opTy.getIntOrFloatBitWidth() * kr);
+    Value asWord = vector::BitCastOp::create(
+        b, loc, VectorType::get({1}, i32Ty), pair);
+    Value word = vector::ExtractOp::create(b, loc, asWord, 0);
+    Value splat =
+        vector::BroadcastOp::create(b, loc, VectorType::get({vl}, i32Ty), word);
+    return vector::BitCastOp::create(b, loc, bVecTy, splat);
+  }
+
+  /// One target instruction: acc += bcast * bvec.
+  Value multiplyAdd(Value bcast, Value bvec, Value acc) {
+    switch (kernel.getKind()) {
+    case NanoKernelKind::fma_f32:
+      return vector::FMAOp::create(b, loc, bcast, bvec, acc);
+    case NanoKernelKind::pmaddwd_i16: {
+      StringRef intrin = vl == 16 ? "llvm.x86.avx512.pmaddw.d.512"
+                                  : "llvm.x86.avx2.pmadd.wd";
+      Value prod = LLVM::CallIntrinsicOp::create(
+                       b, loc, accVecTy, b.getStringAttr(intrin),
+                       ValueRange{bcast, bvec})
+                       .getResult(0);
+      return arith::AddIOp::create(b, loc, acc, prod);
+    }
+    }
+    llvm_unreachable("unknown nanokernel kind");
+  }
+
+  /// The K loop with accumulators as loop-carried values.
+  SmallVector<Value> reductionLoop(const Panel &p, int64_t rows, Value row0,
+                                   Value aPanel, ValueRange init,
+                                   bool maskedB) {
+    auto loop = scf::ForOp::create(b, loc, cIdx(0), kSteps, cIdx(1), init);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    IndexBuilder ib{b, loc};
+    Value k = loop.getInductionVar();
+    SmallVector<Value> bvecs;
+    for (int64_t j = 0; j < nv; ++j) {
+      if (bPacked) {
+        bvecs.push_back(vector::LoadOp::create(
+            b, loc, bVecTy, bm, ValueRange{p.jp, k, cIdx(j * vl * kr)}));
+        continue;
+      }
+      SmallVector<Value> idx = {k, ib.add(p.n0, cIdx(j * vl))};
+      if (maskedB) {
+        Value zero = arith::ConstantOp::create(
+            b, loc, bVecTy, DenseElementsAttr::get(bVecTy, b.getZeroAttr(opTy)));
+        bvecs.push_back(vector::MaskedLoadOp::create(b, loc, bVecTy, bm, idx,
+                                                     p.masks[j], zero));
+      } else {
+        bvecs.push_back(vector::LoadOp::create(b, loc, bVecTy, bm, idx));
+      }
+    }
+    SmallVector<Value> accs(loop.getRegionIterArgs());
+    for (int64_t i = 0; i < rows; ++i) {
+      Value bcast = broadcastA(k, i, row0, aPanel);
+      for (int64_t j = 0; j < nv; ++j)
+        accs[i * nv + j] = multiplyAdd(bcast, bvecs[j], accs[i * nv + j]);
+    }
+    scf::YieldOp::create(b, loc, accs);
+    return SmallVector<Value>(loop.getResults());
+  }
+
+  void emitBlock(const Panel &p, int64_t rows, Value row0, Value aPanel) {
+    SmallVector<Value> accs = loadAccumulators(p, rows, row0);
+    if (bPacked) {
+      accs = reductionLoop(p, rows, row0, aPanel, accs, /*maskedB=*/false);
+    } else {
+      // B is read in place: only the last panel needs masked B loads.
+      SmallVector<Type> types(accs.size(), accVecTy);
+      auto ifOp = scf::IfOp::create(b, loc, types, p.full, true);
+      for (bool masked : {false, true}) {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(masked ? ifOp.elseBlock()
+                                          : ifOp.thenBlock());
+        scf::YieldOp::create(
+            b, loc, reductionLoop(p, rows, row0, aPanel, accs, masked));
+      }
+      accs = SmallVector<Value>(ifOp.getResults());
+    }
+    storeAccumulators(p, rows, row0, accs);
+  }
+
+  OpBuilder &b;
+  Location loc;
+  NanoKernelAttr kernel;
+  bool accumulate, aPacked, bPacked;
+  int64_t vl, nv, mr, kr;
+  Type opTy, accTy;
+  VectorType accVecTy, bVecTy;
+  Value a, bm, c, kSteps;
+};
+
+struct ComposeNanokernelsPass
+    : qnk::impl::QNKComposeNanokernelsBase<ComposeNanokernelsPass> {
+  void runOnOperation() override {
+    SmallVector<PackedMatmulOp> ops;
+    getOperation()->walk([&](PackedMatmulOp op) { ops.push_back(op); });
+    for (PackedMatmulOp op : ops) {
+      if (!op.hasPureBufferSemantics()) {
+        op.emitOpError("must be bufferized before composing nanokernels");
+        return signalPassFailure();
+      }
+      if (op.isBatched()) {
+        op.emitOpError("must be tiled (qnk-tile) before composing "
+                       "nanokernels");
+        return signalPassFailure();
+      }
+      OpBuilder b(op);
+      NanokernelBuilder(b, op).build();
+      op.erase();
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,109 @@
+//===- LowerToReference.cpp - qnk ops to their defining linalg/arith ---------===//
+//
+// The oracle: states each op's semantics as directly as possible, with no
+// concern for speed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qnk/Transforms/Passes.h"
+
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace qnk {
+#define GEN_PASS_DEF_QNKLOWERTOREFERENCE
+#include "qnk/Transforms/Passes.h.inc"
+} // namespace qnk
+
+using namespace mlir;
+
+namespace {
+
+/// Widens a scalar of an operand element type to the accumulator type.
+/// `isUnsigned` marks ui8 operands (already bitcast to i8).
+Value widen(OpBuilder &b, Location loc, Value v, Type acc, bool isUnsigned) {
+  if (v.getType() == acc)
+    return v;
+  if (isa<FloatType>(acc))
+    return arith::ExtFOp::create(b, loc, acc, v);
+  if (isUnsigned)
+    return arith::ExtUIOp::create(b, loc, acc, v);
+  return arith::ExtSIOp::create(b, loc, acc, v);
+}
+
+/// ui8 tensors become i8 tensors (same bits) so arith can read them.
+Value toSignless(OpBuilder &b, Location loc, Value v) {
+  auto ty = cast<RankedTensorType>(v.getType());
+  if (!ty.getElementType().isUnsignedInteger())
+    return v;
+  auto sl = ty.clone(IntegerType::get(
+      b.getContext(), ty.getElementType().getIntOrFloatBitWidth()));
+  return tensor::BitcastOp::create(b, loc, sl, v);
+}
+
+template <typename QnkOp, unsigned Batch>
+struct LowerMatmul : OpRewritePattern<QnkOp> {
+  using OpRewritePattern<QnkOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(QnkOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    auto cTy = cast<RankedTensorType>(op.getC().getType());
+    Type acc = cTy.getElementType();
+    bool aUnsigned = getElementTypeOrSelf(op.getA()).isUnsignedInteger();
+    Value a = toSignless(rewriter, loc, op.getA());
+    Value b = toSignless(rewriter, loc, op.getB());
+
+    Value zero = arith::ConstantOp::create(rewriter, loc, acc,
+                                           rewriter.getZeroAttr(acc));
+    Value empty = tensor::EmptyOp::create(rewriter, loc, cTy.getShape(), acc);
+    Value init =
+        linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+
+    unsigned nd = Batch + 3;
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    auto map = [&](unsigned x, unsigned y) {
+      SmallVector<AffineExpr> r;
+      if (Batch)
+        r.push_back(d(0));
+      r.push_back(d(Batch + x));
+      r.push_back(d(Batch + y));
+      return AffineMap::get(nd, 0, r, ctx);
+    };
+    const unsigned m = 0, n = 1, k = 2;
+    SmallVector<AffineMap> maps = {
+        op.getTransposeA() ? map(k, m) : map(m, k),
+        op.getTransposeB() ? map(n, k) : map(k, n), map(m, n)};
+    SmallVector<utils::IteratorType> iters(nd, utils::IteratorType::parallel);
+    iters.back() = utils::IteratorType::reduction;
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, cTy, ValueRange{a, b}, ValueRange{init}, maps, iters,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value x = widen(nb, l, args[0], acc, aUnsigned);
+          Value y = widen(nb, l, args[1], acc, false);
+          Value r;
+          if (isa<FloatType>(acc))
+            r = arith::AddFOp::create(
+                nb, l, args[2], arith::MulFOp::create(nb, l, x, y));
+          else
+            r = arith::AddIOp::create(
+                nb, l, args[2], arith::MulIOp::create(nb, l, x, y));
+          linalg::YieldOp::create(nb, l, r);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct LowerToReferencePass
+    : qnk::impl::QNKLowerToReferenceBase<LowerToReferencePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerMatmul<qnk::MatmulOp, 0>,
+                 LowerMatmul<qnk::BatchMatmulOp, 1>>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

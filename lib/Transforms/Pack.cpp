@@ -1,0 +1,122 @@
+//===- Pack.cpp - Pack matmul operands into nanokernel panels ----------------===//
+
+#include "qnk/Target/CPUTarget.h"
+#include "qnk/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace qnk {
+#define GEN_PASS_DEF_QNKPACK
+#include "qnk/Transforms/Passes.h.inc"
+} // namespace qnk
+
+using namespace mlir;
+using namespace qnk;
+
+namespace {
+
+/// Packs `src` (logical rows of `rows` elements along panelDim, K along the
+/// other) into panels of `tile` rows for `kernel`, widening to its operand
+/// type. `batch` is the leading batch size or 0.
+Value packOperand(OpBuilder &b, Location loc, Value src, int64_t panelDim,
+                  int64_t tile, NanoKernelAttr kernel, int64_t batch) {
+  auto srcTy = cast<RankedTensorType>(src.getType());
+  unsigned bd = batch ? 1 : 0;
+  int64_t rows = srcTy.getDimSize(bd + panelDim);
+  int64_t k = srcTy.getDimSize(bd + 1 - panelDim);
+  int64_t kr = kernel.getKr();
+  bool zext = srcTy.getElementType().isUnsignedInteger();
+  if (zext) // arith reads signless integers; the pack zero-extends.
+    src = tensor::BitcastOp::create(
+        b, loc,
+        srcTy.clone(IntegerType::get(
+            b.getContext(), srcTy.getElementType().getIntOrFloatBitWidth())),
+        src);
+  SmallVector<int64_t> shape;
+  if (batch)
+    shape.push_back(batch);
+  shape.push_back(llvm::divideCeil(rows, tile));
+  shape.push_back(llvm::divideCeil(k, kr));
+  shape.push_back(tile);
+  if (kr > 1)
+    shape.push_back(kr);
+  Type elt = kernel.getOperandType(b.getContext());
+  Value dest = tensor::EmptyOp::create(b, loc, shape, elt);
+  auto pack = PackOp::create(b, loc, TypeRange{dest.getType()}, src, dest,
+                             panelDim, zext);
+  return pack.getResult()[0];
+}
+
+template <typename QnkOp, unsigned Batch>
+LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
+  {
+    CPUTargetAttr target = lookupCPUTarget(op);
+    if (!target)
+      return op.emitOpError("needs a #qnk.cpu_target: run qnk-set-target "
+                            "first");
+    auto aTy = cast<RankedTensorType>(op.getA().getType());
+    auto bTy = cast<RankedTensorType>(op.getB().getType());
+    auto cTy = cast<RankedTensorType>(op.getC().getType());
+    if (!aTy.hasStaticShape() || !bTy.hasStaticShape() ||
+        !cTy.hasStaticShape())
+      return op.emitOpError("dynamic shapes are not supported by the CPU "
+                            "pipeline yet");
+    llvm::Expected<NanoKernelAttr> kernel = selectNanoKernel(
+        target, aTy.getElementType(), bTy.getElementType());
+    if (!kernel)
+      return op.emitOpError() << llvm::toString(kernel.takeError());
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    int64_t batch = Batch ? cTy.getDimSize(0) : 0;
+    int64_t m = cTy.getDimSize(Batch), n = cTy.getDimSize(Batch + 1);
+    Type opTy = kernel->getOperandType(ctx);
+    bool narrow = kernel->getKr() != 1;
+    // A row block is reused by every B panel: packing A pays once there is
+    // more than one row block. B is packed unless a single row block reads
+    // it exactly once (then packing would only add traffic).
+    bool multiRowBlocks = m > kernel->getMr();
+    bool packA = op.getTransposeA() || aTy.getElementType() != opTy ||
+                 narrow || multiRowBlocks;
+    bool packB = op.getTransposeB() || bTy.getElementType() != opTy ||
+                 narrow || multiRowBlocks || n < kernel->getNr();
+    Value a = op.getA(), b = op.getB();
+    if (packA)
+      a = packOperand(rewriter, loc, a, op.getTransposeA() ? 1 : 0,
+                      kernel->getMr(), *kernel, batch);
+    if (packB)
+      b = packOperand(rewriter, loc, b, op.getTransposeB() ? 0 : 1,
+                      kernel->getNr(), *kernel, batch);
+    Value init = tensor::EmptyOp::create(rewriter, loc, cTy.getShape(),
+                                         cTy.getElementType());
+    auto mm = PackedMatmulOp::create(rewriter, loc, TypeRange{cTy}, a, b,
+                                     init, *kernel, /*accumulate=*/false);
+    rewriter.replaceOp(op, mm.getResult()[0]);
+    return success();
+  }
+}
+
+struct PackPass : qnk::impl::QNKPackBase<PackPass> {
+  void runOnOperation() override {
+    // A plain walk: every matmul is rewritten once, and failures (no target,
+    // an unsupported pair) must stop the pass with the op's diagnostic.
+    SmallVector<Operation *> matmuls;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<MatmulOp, BatchMatmulOp>(op))
+        matmuls.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    bool failed = false;
+    for (Operation *op : matmuls) {
+      rewriter.setInsertionPoint(op);
+      LogicalResult r =
+          isa<MatmulOp>(op)
+              ? packMatmul<MatmulOp, 0>(cast<MatmulOp>(op), rewriter)
+              : packMatmul<BatchMatmulOp, 1>(cast<BatchMatmulOp>(op),
+                                             rewriter);
+      failed |= mlir::failed(r);
+    }
+    if (failed)
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,51 @@
+//===- SetTarget.cpp - Resolve the target and attach it ----------------------===//
+
+#include "qnk/Target/CPUTarget.h"
+#include "qnk/Transforms/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
+
+namespace qnk {
+#define GEN_PASS_DEF_QNKSETTARGET
+#define GEN_PASS_DEF_QNKANNOTATELLVMTARGET
+#include "qnk/Transforms/Passes.h.inc"
+} // namespace qnk
+
+using namespace mlir;
+
+namespace {
+struct SetTargetPass : qnk::impl::QNKSetTargetBase<SetTargetPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::vector<std::string> overrides(features.begin(), features.end());
+    llvm::Expected<qnk::CPUTargetAttr> t =
+        qnk::resolveCPUTarget(&getContext(), target, overrides);
+    if (!t) {
+      module.emitError() << llvm::toString(t.takeError());
+      return signalPassFailure();
+    }
+    module->setAttr(qnk::kTargetAttrName, *t);
+  }
+};
+
+struct AnnotateLLVMTargetPass
+    : qnk::impl::QNKAnnotateLLVMTargetBase<AnnotateLLVMTargetPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    qnk::CPUTargetAttr t = qnk::lookupCPUTarget(module);
+    if (!t)
+      return;
+    MLIRContext *ctx = &getContext();
+    SmallVector<StringRef> feats;
+    t.getFeatures().split(feats, ',', -1, false);
+    auto featAttr = LLVM::TargetFeaturesAttr::get(ctx, feats);
+    module.walk([&](LLVM::LLVMFuncOp fn) {
+      fn.setTargetCpuAttr(StringAttr::get(ctx, t.getCpu()));
+      fn.setTargetFeaturesAttr(featAttr);
+    });
+    // The module is pure LLVM dialect now: tools without QNK must read it.
+    module->removeAttr(qnk::kTargetAttrName);
+  }
+};
+} // namespace
