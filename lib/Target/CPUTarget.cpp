@@ -87,8 +87,12 @@ qnk::resolveCPU(llvm::StringRef cpuName, llvm::ArrayRef<std::string> overrides) 
           "skylake-avx512, sapphirerapids, or 'host')");
     llvm::SmallVector<llvm::StringRef> list;
     llvm::X86::getFeaturesForCPU(cpu, list);
-    for (llvm::StringRef f : list)
+    // The CPU tables list what each generation adds; close the set under
+    // LLVM's implications (avx512f implies avx2 ... sse2).
+    for (llvm::StringRef f : list) {
       enabled[f] = true;
+      llvm::X86::updateImpliedFeatures(f, true, enabled);
+    }
   }
   std::unique_ptr<llvm::MCSubtargetInfo> probe(
       target->createMCSubtargetInfo(triple, "x86-64", ""));

@@ -1,13 +1,15 @@
 //===- LowerPack.cpp - qnk.pack on buffers to vector copy loops --------------===//
 //
 // Interior chunks use plain vector loads and stores; chunks that cross the
-// end of the source use masked transfers whose padding is zero, which is
-// what the nanokernel's zero-padded panels need.
+// end of the source are copied element by element with zeros past the end,
+// which is what the nanokernel's zero-padded panels need.
 //
 //===----------------------------------------------------------------------===//
 
 #include "qnk/Transforms/IndexBuilder.h"
 #include "qnk/Transforms/Passes.h"
+
+#include "mlir/Dialect/UB/IR/UBOps.h"
 
 namespace qnk {
 #define GEN_PASS_DEF_QNKLOWERPACK
@@ -63,6 +65,10 @@ private:
     auto to = vt.clone(dstElt);
     if (srcElt == dstElt)
       return v;
+    if (srcElt.isUnsignedInteger()) // arith works on signless integers
+      v = vector::BitCastOp::create(
+          b, loc,
+          vt.clone(b.getIntegerType(srcElt.getIntOrFloatBitWidth())), v);
     if (isa<FloatType>(dstElt))
       return arith::ExtFOp::create(b, loc, to, v);
     if (zext)
@@ -70,26 +76,50 @@ private:
     return arith::ExtSIOp::create(b, loc, to, v);
   }
 
-  /// Reads `shape` elements at `idx`, masked (zero-padded) unless `inBounds`.
-  Value read(Value src, ValueRange idx, ArrayRef<int64_t> shape,
-             Value inBounds) {
-    auto vt = VectorType::get(shape, srcElt);
-    auto ifOp = scf::IfOp::create(b, loc, TypeRange{vt}, inBounds, true);
-    for (bool masked : {false, true}) {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(masked ? ifOp.elseBlock() : ifOp.thenBlock());
-      Value pad = arith::ConstantOp::create(b, loc, srcElt,
-                                            b.getZeroAttr(srcElt));
-      SmallVector<bool> ib(shape.size(), !masked);
-      Value v = vector::TransferReadOp::create(
-          b, loc, vt, src, idx, pad, ArrayRef<bool>(ib));
-      scf::YieldOp::create(b, loc, v);
-    }
-    return ifOp.getResult(0);
+  Value cmpLT(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
   }
-
   Value cmpLE(Value x, Value y) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, x, y);
+  }
+
+  /// Edge chunks are copied element by element: they are a thin rim of the
+  /// matrix, and scalar copies avoid masked vector loads of 16-bit floats,
+  /// which x86 legalizes through library calls.
+  void copyEdge(Value src, Value dst, Value p, Value kStart, Value kCount,
+                bool srcIsKMajor) {
+    IndexBuilder ib{b, loc};
+    auto kLoop = scf::ForOp::create(b, loc, ib.c(0), kCount, ib.c(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(kLoop.getBody());
+    Value kk = ib.add(kStart, kLoop.getInductionVar());
+    auto rLoop = scf::ForOp::create(b, loc, ib.c(0), ib.c(tile), ib.c(1));
+    b.setInsertionPointToStart(rLoop.getBody());
+    Value r = rLoop.getInductionVar();
+    Value row = ib.add(ib.mul(p, ib.c(tile)), r);
+    for (int64_t v = 0; v < kr; ++v) {
+      Value k = ib.add(ib.mul(kk, ib.c(kr)), ib.c(v));
+      Value inside =
+          arith::AndIOp::create(b, loc, cmpLT(row, rows), cmpLT(k, kLen));
+      auto ifOp = scf::IfOp::create(b, loc, TypeRange{dstElt}, inside, true);
+      {
+        OpBuilder::InsertionGuard g2(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        Value x = memref::LoadOp::create(
+            b, loc, src, srcIsKMajor ? ValueRange{k, row} : ValueRange{row, k});
+        Value w = widen(vector::BroadcastOp::create(
+            b, loc, VectorType::get({1}, srcElt), x));
+        scf::YieldOp::create(b, loc,
+                             ValueRange{vector::ExtractOp::create(b, loc, w, 0)});
+        b.setInsertionPointToStart(ifOp.elseBlock());
+        Value zero =
+            arith::ConstantOp::create(b, loc, dstElt, b.getZeroAttr(dstElt));
+        scf::YieldOp::create(b, loc, zero);
+      }
+      Value col = ib.add(ib.mul(r, ib.c(kr)), ib.c(v));
+      memref::StoreOp::create(b, loc, ifOp.getResult(0), dst,
+                              ValueRange{p, kk, col});
+    }
   }
 
   /// Source [K, R]: one panel row (tile elements of kr source rows) per step.
@@ -99,12 +129,23 @@ private:
     Value inBounds = arith::AndIOp::create(
         b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
         cmpLE(ib.add(k0, ib.c(kr)), kLen));
-    Value v = widen(read(src, {k0, r0}, {kr, tile}, inBounds));
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, inBounds, true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    // In-bounds reads never use their padding.
+    Value pad = ub::PoisonOp::create(b, loc, srcElt);
+    SmallVector<bool> inb(2, true);
+    Value v = vector::TransferReadOp::create(
+        b, loc, VectorType::get({kr, tile}, srcElt), src, ValueRange{k0, r0},
+        pad, ArrayRef<bool>(inb));
+    v = widen(v);
     if (kr > 1)
       v = vector::TransposeOp::create(b, loc, v, ArrayRef<int64_t>{1, 0});
     v = vector::ShapeCastOp::create(
         b, loc, VectorType::get({tile * kr}, dstElt), v);
     vector::StoreOp::create(b, loc, v, dst, ValueRange{p, kk, ib.c(0)});
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    copyEdge(src, dst, p, kk, ib.c(1), /*srcIsKMajor=*/true);
   }
 
   /// Source [R, K]: kChunk panel rows per step, transposed in registers.
@@ -114,25 +155,27 @@ private:
     Value inBounds = arith::AndIOp::create(
         b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
         cmpLE(ib.add(k0, ib.c(kChunk * kr)), kLen));
-    Value v = widen(read(src, {r0, k0}, {tile, kChunk * kr}, inBounds));
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, inBounds, true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    // In-bounds reads never use their padding.
+    Value pad = ub::PoisonOp::create(b, loc, srcElt);
+    SmallVector<bool> inb(2, true);
+    Value v = vector::TransferReadOp::create(
+        b, loc, VectorType::get({tile, kChunk * kr}, srcElt), src,
+        ValueRange{r0, k0}, pad, ArrayRef<bool>(inb));
+    v = widen(v);
     v = vector::ShapeCastOp::create(
         b, loc, VectorType::get({tile, kChunk, kr}, dstElt), v);
     v = vector::TransposeOp::create(b, loc, v, ArrayRef<int64_t>{1, 0, 2});
-    auto outTy = VectorType::get({kChunk, tile * kr}, dstElt);
-    v = vector::ShapeCastOp::create(b, loc, outTy, v);
-    // The last chunk may run past the packed K extent.
-    Value fits = cmpLE(ib.add(kk, ib.c(kChunk)), kSteps);
-    SmallVector<bool> inb = {false, true};
-    auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, fits, true);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
+    v = vector::ShapeCastOp::create(
+        b, loc, VectorType::get({kChunk, tile * kr}, dstElt), v);
     for (int64_t c = 0; c < kChunk; ++c)
       vector::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, v, c),
                               dst, ValueRange{p, ib.add(kk, ib.c(c)), ib.c(0)});
     b.setInsertionPointToStart(ifOp.elseBlock());
-    vector::TransferWriteOp::create(b, loc, v, dst,
-                                    ValueRange{p, kk, ib.c(0)},
-                                    ArrayRef<bool>(inb));
+    copyEdge(src, dst, p, kk, ib.min(ib.c(kChunk), ib.sub(kSteps, kk)),
+             /*srcIsKMajor=*/false);
   }
 
   OpBuilder &b;

@@ -8,6 +8,7 @@
 #include "qnk/Transforms/Passes.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -21,7 +22,7 @@ using namespace mlir;
 namespace {
 
 /// Widens a scalar of an operand element type to the accumulator type.
-/// `isUnsigned` marks ui8 operands (already bitcast to i8).
+/// `isUnsigned` marks ui8 operands (already relabelled as i8).
 Value widen(OpBuilder &b, Location loc, Value v, Type acc, bool isUnsigned) {
   if (v.getType() == acc)
     return v;
@@ -32,14 +33,17 @@ Value widen(OpBuilder &b, Location loc, Value v, Type acc, bool isUnsigned) {
   return arith::ExtSIOp::create(b, loc, acc, v);
 }
 
-/// ui8 tensors become i8 tensors (same bits) so arith can read them.
+/// A ui8 scalar as the i8 with the same bits: arith works on signless
+/// integers only, and vector.bitcast is the one op that relabels them.
 Value toSignless(OpBuilder &b, Location loc, Value v) {
-  auto ty = cast<RankedTensorType>(v.getType());
-  if (!ty.getElementType().isUnsignedInteger())
+  Type t = v.getType();
+  if (!t.isUnsignedInteger())
     return v;
-  auto sl = ty.clone(IntegerType::get(
-      b.getContext(), ty.getElementType().getIntOrFloatBitWidth()));
-  return tensor::BitcastOp::create(b, loc, sl, v);
+  auto one = VectorType::get({1}, t);
+  Value vec = vector::BroadcastOp::create(b, loc, one, v);
+  Value sl = vector::BitCastOp::create(
+      b, loc, one.clone(b.getIntegerType(t.getIntOrFloatBitWidth())), vec);
+  return vector::ExtractOp::create(b, loc, sl, 0);
 }
 
 template <typename QnkOp, unsigned Batch>
@@ -52,8 +56,7 @@ struct LowerMatmul : OpRewritePattern<QnkOp> {
     auto cTy = cast<RankedTensorType>(op.getC().getType());
     Type acc = cTy.getElementType();
     bool aUnsigned = getElementTypeOrSelf(op.getA()).isUnsignedInteger();
-    Value a = toSignless(rewriter, loc, op.getA());
-    Value b = toSignless(rewriter, loc, op.getB());
+    Value a = op.getA(), b = op.getB();
 
     Value zero = arith::ConstantOp::create(rewriter, loc, acc,
                                            rewriter.getZeroAttr(acc));
@@ -80,7 +83,7 @@ struct LowerMatmul : OpRewritePattern<QnkOp> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, cTy, ValueRange{a, b}, ValueRange{init}, maps, iters,
         [&](OpBuilder &nb, Location l, ValueRange args) {
-          Value x = widen(nb, l, args[0], acc, aUnsigned);
+          Value x = widen(nb, l, toSignless(nb, l, args[0]), acc, aUnsigned);
           Value y = widen(nb, l, args[1], acc, false);
           Value r;
           if (isa<FloatType>(acc))

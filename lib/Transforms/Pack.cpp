@@ -26,12 +26,6 @@ Value packOperand(OpBuilder &b, Location loc, Value src, int64_t panelDim,
   int64_t k = srcTy.getDimSize(bd + 1 - panelDim);
   int64_t kr = kernel.getKr();
   bool zext = srcTy.getElementType().isUnsignedInteger();
-  if (zext) // arith reads signless integers; the pack zero-extends.
-    src = tensor::BitcastOp::create(
-        b, loc,
-        srcTy.clone(IntegerType::get(
-            b.getContext(), srcTy.getElementType().getIntOrFloatBitWidth())),
-        src);
   SmallVector<int64_t> shape;
   if (batch)
     shape.push_back(batch);

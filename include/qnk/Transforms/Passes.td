@@ -49,7 +49,8 @@ def QNKLowerToReference : Pass<"qnk-lower-to-reference"> {
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::arith::ArithDialect",
-                           "mlir::tensor::TensorDialect"];
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 def QNKPack : Pass<"qnk-pack"> {
@@ -114,7 +115,8 @@ def QNKLowerPack : Pass<"qnk-lower-pack"> {
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",
                            "mlir::memref::MemRefDialect",
-                           "mlir::arith::ArithDialect"];
+                           "mlir::arith::ArithDialect",
+                           "mlir::ub::UBDialect"];
 }
 
 def QNKAnnotateLLVMTarget : Pass<"qnk-annotate-llvm-target", "mlir::ModuleOp"> {
