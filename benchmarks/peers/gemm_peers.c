@@ -56,12 +56,19 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Deterministic values in [-1, 1) (xorshift), identical for every library. */
+/*
+ * Deterministic inputs in [-1, 1): element i of a matrix is a hash
+ * (splitmix64) of (seed << 32) + i, keeping 24 bits so the value is exact in
+ * f32. Counter-based, so iree_matmul.py regenerates the very same matrices
+ * with numpy and all peers' checksums are comparable.
+ */
 static void fill(float *p, size_t n, uint64_t seed) {
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
   for (size_t i = 0; i < n; ++i) {
-    s ^= s << 13; s ^= s >> 7; s ^= s << 17;
-    p[i] = (float)((double)(s >> 11) * (1.0 / 9007199254740992.0) * 2.0 - 1.0);
+    uint64_t z = (seed << 32) + i + 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    p[i] = (float)((double)(z >> 40) * (1.0 / 16777216.0) * 2.0 - 1.0);
   }
 }
 
@@ -435,10 +442,12 @@ int main(int argc, char **argv) {
 #endif
 
   /* Warm-up: first calls allocate pack buffers / JIT / page in the data. */
-  double t0 = now_s();
-  int warm = 0;
-  do { gemm(&p); ++warm; } while (warm < 3 || (now_s() - t0 < 0.05 && warm < 1000));
-  const double t_call = (now_s() - t0) / warm;
+  for (int w = 0; w < 3; ++w) gemm(&p);
+  /* Calibration (also warm-up): calls for ~50 ms to estimate one call. */
+  double t0 = now_s(), t_el;
+  int ncal = 0;
+  do { gemm(&p); ++ncal; t_el = now_s() - t0; } while (t_el < 0.05 && ncal < 100000);
+  const double t_call = t_el / ncal;
   if (reps <= 0) {
     double r = target_s / t_call;
     reps = r < 5 ? 5 : r > 200000 ? 200000 : (int)r;

@@ -24,6 +24,8 @@ namespace {
 /// K steps packed per iteration when panels are rows of the source: one
 /// read of tile rows x kChunk*kr elements, transposed in registers.
 constexpr int64_t kChunk = 8;
+/// K steps per band when panels cut across source rows.
+constexpr int64_t kBand = 16;
 
 class PackLowering {
 public:
@@ -45,18 +47,30 @@ public:
     Value panels = ib.dim(dst, 0), kSteps = ib.dim(dst, 1);
     rows = ib.dim(src, panelDim);
     kLen = ib.dim(src, 1 - panelDim);
-    auto pLoop = scf::ForOp::create(b, loc, ib.c(0), panels, ib.c(1));
     OpBuilder::InsertionGuard g(b);
+    if (panelDim == 0) {
+      // Rows of the source are panel rows: each panel streams tile rows.
+      auto pLoop = scf::ForOp::create(b, loc, ib.c(0), panels, ib.c(1));
+      b.setInsertionPointToStart(pLoop.getBody());
+      auto kLoop = scf::ForOp::create(b, loc, ib.c(0), kSteps, ib.c(kChunk));
+      b.setInsertionPointToStart(kLoop.getBody());
+      copyRows(src, dst, pLoop.getInductionVar(), kLoop.getInductionVar(),
+               kSteps);
+      return;
+    }
+    // Panels cut across source rows: walk a band of kBand steps over every
+    // panel so each source row is read in order while the band sits in L1/L2,
+    // instead of striding down whole columns one panel at a time.
+    Value band = ib.c(kBand);
+    auto bLoop = scf::ForOp::create(b, loc, ib.c(0), kSteps, band);
+    b.setInsertionPointToStart(bLoop.getBody());
+    Value k0 = bLoop.getInductionVar();
+    Value kEnd = ib.min(ib.add(k0, band), kSteps);
+    auto pLoop = scf::ForOp::create(b, loc, ib.c(0), panels, ib.c(1));
     b.setInsertionPointToStart(pLoop.getBody());
-    Value p = pLoop.getInductionVar();
-    int64_t step = panelDim == 1 ? 1 : kChunk;
-    auto kLoop = scf::ForOp::create(b, loc, ib.c(0), kSteps, ib.c(step));
+    auto kLoop = scf::ForOp::create(b, loc, k0, kEnd, ib.c(1));
     b.setInsertionPointToStart(kLoop.getBody());
-    Value kk = kLoop.getInductionVar();
-    if (panelDim == 1)
-      copyColumns(src, dst, p, kk);
-    else
-      copyRows(src, dst, p, kk, kSteps);
+    copyColumns(src, dst, pLoop.getInductionVar(), kLoop.getInductionVar());
   }
 
 private:

@@ -44,7 +44,8 @@ BlockSizes deriveBlockSizes(CPUTargetAttr target, NanoKernelAttr kernel,
   return {kc, mc, nc};
 }
 
-/// A subview of a packed operand [P, K, tile(, kr)] or a row-major operand.
+/// A subview of `memref` with the given leading offsets and sizes; trailing
+/// dimensions are taken whole.
 Value view(OpBuilder &b, Location loc, Value memref, ArrayRef<Value> offsets,
            ArrayRef<Value> sizes) {
   auto ty = cast<MemRefType>(memref.getType());
@@ -62,35 +63,101 @@ Value view(OpBuilder &b, Location loc, Value memref, ArrayRef<Value> offsets,
   return memref::SubViewOp::create(b, loc, memref, offs, szs, strides);
 }
 
-void tile2D(OpBuilder &b, PackedMatmulOp op, Value a, Value bm, Value c,
+/// One matmul operand as the tiled loop nest sees it.
+struct Operand {
+  Value buffer;     ///< Packed or row-major buffer (a block buffer if fused).
+  PackOp pack;      ///< The pack to fuse into the loops (erased once fused).
+  Value packSource; ///< Its source (a batch view of it inside batch loops).
+  bool fused = false;
+  int64_t panelDim = 0;
+  bool zeroExtend = false;
+  bool packed() const { return cast<MemRefType>(buffer.getType()).getRank() > 2; }
+};
+
+/// A qnk.pack that fills `operand`'s buffer for `consumer` alone can move
+/// into the loop nest: packing block by block keeps the packed data small
+/// and hot in cache (as BLIS does) instead of materialising whole packed
+/// matrices, which for large operands costs fresh pages on every call.
+PackOp findFusablePack(Value operand, PackedMatmulOp consumer) {
+  auto alloc = operand.getDefiningOp<memref::AllocOp>();
+  if (!alloc)
+    return {};
+  PackOp pack;
+  for (Operation *user : alloc->getUsers()) {
+    if (user == consumer || isa<memref::DeallocOp>(user))
+      continue;
+    auto p = dyn_cast<PackOp>(user);
+    if (!p || p.getDest() != operand || pack ||
+        p->getBlock() != consumer->getBlock())
+      return {};
+    pack = p;
+  }
+  return pack;
+}
+
+/// Emits the pack of one block of `op` into `block` (offsets in source
+/// rows/K, sizes in source elements) and returns the block view.
+Value packBlock(OpBuilder &b, Location loc, Operand &o, Value block,
+                Value rowOff, Value rowLen, Value kOff, Value kLen,
+                Value panels, Value kSteps) {
+  bool rowsFirst = o.panelDim == 0;
+  Value src = rowsFirst ? view(b, loc, o.packSource, {rowOff, kOff},
+                               {rowLen, kLen})
+                        : view(b, loc, o.packSource, {kOff, rowOff},
+                               {kLen, rowLen});
+  IndexBuilder ib{b, loc};
+  Value dst = view(b, loc, block, {ib.c(0), ib.c(0)}, {panels, kSteps});
+  PackOp::create(b, loc, TypeRange{}, src, dst, o.panelDim, o.zeroExtend);
+  return dst;
+}
+
+void tile2D(OpBuilder &b, PackedMatmulOp op, Operand a, Operand bo, Value c,
             BlockSizes bs) {
   Location loc = op.getLoc();
   IndexBuilder ib{b, loc};
   NanoKernelAttr kernel = op.getKernel();
-  bool aPacked = cast<MemRefType>(a.getType()).getRank() > 2;
-  bool bPacked = cast<MemRefType>(bm.getType()).getRank() > 2;
   Value mr = ib.c(kernel.getMr()), nr = ib.c(kernel.getNr());
+  Value kr = ib.c(kernel.getKr());
   Value m = ib.dim(c, 0), n = ib.dim(c, 1);
-  Value kSteps = bPacked ? ib.dim(bm, 1) : ib.dim(bm, 0);
+  // K in nanokernel steps, and in source elements for fused packs.
+  Value kSteps, kElems;
+  if (bo.fused) {
+    kElems = ib.dim(bo.packSource, 1 - bo.panelDim);
+    kSteps = ib.ceilDiv(kElems, kr);
+  } else {
+    kSteps = bo.packed() ? ib.dim(bo.buffer, 1) : ib.dim(bo.buffer, 0);
+    kElems = ib.mul(kSteps, kr);
+  }
   Value kc = ib.c(bs.kc), mc = ib.c(bs.mc), nc = ib.c(bs.nc);
 
-  auto emitKBlock = [&](OpBuilder &kb, Value jc, Value ncur, Value pc,
-                        bool first) {
-    IndexBuilder x{kb, loc};
-    Value kcur = x.min(kc, x.sub(kSteps, pc));
-    auto mLoop = scf::ForOp::create(kb, loc, x.c(0), m, mc);
-    OpBuilder::InsertionGuard g(kb);
-    kb.setInsertionPointToStart(mLoop.getBody());
+  auto emitKBlock = [&](Value jc, Value ncur, Value pc, bool first) {
+    Value kcur = ib.min(kc, ib.sub(kSteps, pc));
+    Value kOff = ib.mul(pc, kr);
+    Value kLen = ib.min(ib.mul(kcur, kr), ib.sub(kElems, kOff));
+    Value nPanels = ib.ceilDiv(ncur, nr);
+    Value bv;
+    if (bo.fused)
+      bv = packBlock(b, loc, bo, bo.buffer, jc, ncur, kOff, kLen, nPanels,
+                     kcur);
+    else if (bo.packed())
+      bv = view(b, loc, bo.buffer, {ib.div(jc, nr), pc}, {nPanels, kcur});
+    else
+      bv = view(b, loc, bo.buffer, {pc, jc}, {kcur, ncur});
+    auto mLoop = scf::ForOp::create(b, loc, ib.c(0), m, mc);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(mLoop.getBody());
     Value ic = mLoop.getInductionVar();
-    Value mcur = x.min(mc, x.sub(m, ic));
-    Value av = aPacked ? view(kb, loc, a, {x.div(ic, mr), pc},
-                              {x.ceilDiv(mcur, mr), kcur})
-                       : view(kb, loc, a, {ic, pc}, {mcur, kcur});
-    Value bv = bPacked ? view(kb, loc, bm, {x.div(jc, nr), pc},
-                              {x.ceilDiv(ncur, nr), kcur})
-                       : view(kb, loc, bm, {pc, jc}, {kcur, ncur});
-    Value cv = view(kb, loc, c, {ic, jc}, {mcur, ncur});
-    PackedMatmulOp::create(kb, loc, TypeRange{}, av, bv, cv, kernel,
+    Value mcur = ib.min(mc, ib.sub(m, ic));
+    Value mPanels = ib.ceilDiv(mcur, mr);
+    Value av;
+    if (a.fused)
+      av = packBlock(b, loc, a, a.buffer, ic, mcur, kOff, kLen, mPanels, kcur);
+    else if (a.packed())
+      av = view(b, loc, a.buffer, {ib.div(ic, mr), pc}, {mPanels, kcur});
+    else
+      av = view(b, loc, a.buffer, {ic, pc}, {mcur, kcur});
+    Value cv = view(b, loc, c, {ic, jc}, {mcur, ncur});
+    PackedMatmulOp::create(b, loc, TypeRange{}, av, bv, cv, kernel,
                            !first || op.getAccumulate());
   };
 
@@ -100,10 +167,38 @@ void tile2D(OpBuilder &b, PackedMatmulOp op, Value a, Value bm, Value c,
   Value jc = nLoop.getInductionVar();
   Value ncur = ib.min(nc, ib.sub(n, jc));
   // The first K block overwrites C, the others accumulate into it.
-  emitKBlock(b, jc, ncur, ib.c(0), /*first=*/true);
+  emitKBlock(jc, ncur, ib.c(0), /*first=*/true);
   auto kLoop = scf::ForOp::create(b, loc, kc, kSteps, kc);
   b.setInsertionPointToStart(kLoop.getBody());
-  emitKBlock(b, jc, ncur, kLoop.getInductionVar(), /*first=*/false);
+  emitKBlock(jc, ncur, kLoop.getInductionVar(), /*first=*/false);
+}
+
+/// Replaces a fused pack's whole-matrix buffer by a block buffer of
+/// `panels` x `kSteps` panels, allocated around `op`.
+void fuse(OpBuilder &b, PackedMatmulOp op, Operand &o, int64_t panels,
+          int64_t kSteps, int64_t tile) {
+  NanoKernelAttr kernel = op.getKernel();
+  SmallVector<int64_t> shape = {panels, kSteps, tile};
+  if (kernel.getKr() > 1)
+    shape.push_back(kernel.getKr());
+  auto ty = MemRefType::get(shape, kernel.getOperandType(op.getContext()));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(op);
+  Value block =
+      memref::AllocOp::create(b, op.getLoc(), ty, b.getI64IntegerAttr(64));
+  b.setInsertionPointAfter(op);
+  memref::DeallocOp::create(b, op.getLoc(), block);
+  Value whole = o.buffer;
+  o.packSource = o.pack.getSource();
+  o.panelDim = o.pack.getPanelDim();
+  o.zeroExtend = o.pack.getZeroExtend();
+  o.buffer = block;
+  o.pack.erase();
+  o.pack = {};
+  o.fused = true;
+  for (Operation *user : llvm::make_early_inc_range(whole.getUsers()))
+    if (isa<memref::DeallocOp>(user))
+      user->erase();
 }
 
 struct TilePass : qnk::impl::QNKTileBase<TilePass> {
@@ -128,19 +223,46 @@ struct TilePass : qnk::impl::QNKTileBase<TilePass> {
         bs.nc = llvm::divideCeil(nc, kernel.getNr()) * kernel.getNr();
       OpBuilder b(op);
       Location loc = op.getLoc();
-      if (op.isBatched()) {
+      Operand a{op.getA(), findFusablePack(op.getA(), op), {}};
+      Operand bo{op.getB(), findFusablePack(op.getB(), op), {}};
+      Value whole[2] = {a.buffer, bo.buffer};
+      unsigned bd = op.isBatched();
+      auto packedDims = [&](Value buf) {
+        auto t = cast<MemRefType>(buf.getType());
+        return std::make_pair(t.getDimSize(bd), t.getDimSize(bd + 1));
+      };
+      // Block buffers never exceed the problem.
+      if (a.pack) {
+        auto [panels, ks] = packedDims(a.buffer);
+        fuse(b, op, a, std::min(panels, bs.mc / kernel.getMr()),
+             std::min(ks, bs.kc), kernel.getMr());
+      }
+      if (bo.pack) {
+        auto [panels, ks] = packedDims(bo.buffer);
+        fuse(b, op, bo, std::min(panels, bs.nc / kernel.getNr()),
+             std::min(ks, bs.kc), kernel.getNr());
+      }
+      if (bd) {
         IndexBuilder ib{b, loc};
         auto loop = scf::ForOp::create(b, loc, ib.c(0),
                                        ib.dim(op.getInit(), 0), ib.c(1));
         b.setInsertionPointToStart(loop.getBody());
         Value i = loop.getInductionVar();
-        tile2D(b, op, viewAtBatch(b, loc, op.getA(), i),
-               viewAtBatch(b, loc, op.getB(), i),
-               viewAtBatch(b, loc, op.getInit(), i), bs);
+        for (Operand *o : {&a, &bo}) {
+          if (o->fused)
+            o->packSource = viewAtBatch(b, loc, o->packSource, i);
+          else
+            o->buffer = viewAtBatch(b, loc, o->buffer, i);
+        }
+        tile2D(b, op, a, bo, viewAtBatch(b, loc, op.getInit(), i), bs);
       } else {
-        tile2D(b, op, op.getA(), op.getB(), op.getInit(), bs);
+        tile2D(b, op, a, bo, op.getInit(), bs);
       }
       op.erase();
+      for (Value w : whole)
+        if (auto alloc = w.getDefiningOp<memref::AllocOp>())
+          if (alloc->use_empty())
+            alloc.erase();
     }
   }
 };

@@ -218,16 +218,19 @@ LogicalResult PackOp::verify() {
            << " ([P, K/kr, tile, kr])";
   if (getPanelDim() != 0 && getPanelDim() != 1)
     return emitOpError("panel_dim must be 0 or 1");
-  if (!srcTy.hasStaticShape() || !dstTy.hasStaticShape())
-    return emitOpError("expects static shapes");
   unsigned b = srcRank - 2;
+  if (ShapedType::isDynamic(getTile()) || getTile() <= 0 ||
+      ShapedType::isDynamic(getKr()) || getKr() <= 0)
+    return emitOpError("panel width and kr must be static and positive");
+  // Block-sized packs inside tiled loops have dynamic extents; static ones
+  // are checked exactly.
+  if (!srcTy.hasStaticShape() || !dstTy.hasStaticShape())
+    return verifyDpsResult(*this, getDest(), getResultTypes());
   if (b && srcTy.getDimSize(0) != dstTy.getDimSize(0))
     return emitOpError("batch dimensions differ");
   int64_t rows = srcTy.getDimSize(b + getPanelDim());
   int64_t k = srcTy.getDimSize(b + 1 - getPanelDim());
   int64_t tile = getTile(), kr = getKr();
-  if (tile <= 0 || kr <= 0)
-    return emitOpError("tile sizes must be positive");
   if (dstTy.getDimSize(b) != llvm::divideCeil(rows, tile) ||
       dstTy.getDimSize(b + 1) != llvm::divideCeil(k, kr))
     return emitOpError("destination shape does not match ")

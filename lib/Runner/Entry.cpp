@@ -1,0 +1,152 @@
+//===- Entry.cpp - Reading an entry function's boundary ----------------------===//
+
+#include "qnk/Dialect/QNK/IR/QNK.h"
+#include "qnk/Runner/Runner.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
+using namespace mlir;
+using namespace qnk::runner;
+
+int64_t EntryInfo::getNumLoweredArguments() const {
+  int64_t n = 0;
+  for (const TensorType &t : inputs)
+    n += 3 + 2 * int64_t(t.shape.size());
+  for (const TensorType &t : results)
+    n += 3 + 2 * int64_t(t.shape.size());
+  return n;
+}
+
+/// Reads one boundary type; `what` names it in diagnostics ("argument 1 of
+/// 'mm'").
+static FailureOr<TensorType> readBoundaryType(Type type, Location loc,
+                                              const llvm::Twine &what) {
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  if (!tensorType)
+    return emitError(loc) << what << " has type " << type
+                          << "; entry functions must take and return ranked "
+                             "tensors of static shape";
+  if (!tensorType.hasStaticShape())
+    return emitError(loc) << what << " has dynamic shape " << type
+                          << "; entry functions must take and return tensors "
+                             "of static shape";
+  std::optional<ElementType> elementType =
+      getElementType(tensorType.getElementType());
+  if (!elementType)
+    return emitError(loc) << what << " has unsupported element type "
+                          << tensorType.getElementType()
+                          << " (supported: f32, bf16, f16, i8, ui8, i32)";
+  return TensorType{*elementType, llvm::to_vector(tensorType.getShape())};
+}
+
+/// Adds a matmul whose result has `resultElements` elements and whose
+/// reduction has `k` elements (both static).
+static void addMatmul(EntryInfo &info, int64_t resultElements, int64_t k) {
+  info.flops += 2 * resultElements * k;
+  info.maxReductionSize = std::max(info.maxReductionSize, k);
+  ++info.numMatmuls;
+}
+
+/// qnk.matmul / qnk.batch_matmul: K is the inner dimension of A, or the one
+/// before it when A is stored transposed.
+template <typename OpTy>
+static void addQnkMatmul(EntryInfo &info, OpTy op) {
+  auto a = dyn_cast<RankedTensorType>(op.getA().getType());
+  auto c = dyn_cast<RankedTensorType>(op.getC().getType());
+  if (!a || !c || !a.hasStaticShape() || !c.hasStaticShape() ||
+      a.getRank() < 2)
+    return;
+  int64_t k = a.getShape()[a.getRank() - (op.getTransposeA() ? 2 : 1)];
+  addMatmul(info, c.getNumElements(), k);
+}
+
+/// linalg.matmul / linalg.batch_matmul, whatever their indexing maps: the
+/// product of the parallel loops times the product of the reduction loops.
+static void addLinalgMatmul(EntryInfo &info, linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t parallel = 1, reduction = 1;
+  for (auto [range, iterator] : llvm::zip_equal(ranges, iterators)) {
+    if (ShapedType::isDynamic(range))
+      return;
+    (iterator == utils::IteratorType::reduction ? reduction : parallel) *=
+        range;
+  }
+  addMatmul(info, parallel, reduction);
+}
+
+/// Counts the matmuls `func` runs, following calls into functions of
+/// `module` (a recursive call is counted once).
+static void countMatmuls(ModuleOp module, func::FuncOp func, EntryInfo &info,
+                         llvm::SmallPtrSetImpl<Operation *> &active) {
+  if (!active.insert(func).second)
+    return;
+  func.walk([&](Operation *op) {
+    if (auto mm = dyn_cast<qnk::MatmulOp>(op))
+      addQnkMatmul(info, mm);
+    else if (auto bmm = dyn_cast<qnk::BatchMatmulOp>(op))
+      addQnkMatmul(info, bmm);
+    else if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+      addLinalgMatmul(info, cast<linalg::LinalgOp>(op));
+    else if (auto call = dyn_cast<func::CallOp>(op))
+      if (auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee()))
+        if (!callee.isDeclaration())
+          countMatmuls(module, callee, info, active);
+  });
+  active.erase(func);
+}
+
+FailureOr<EntryInfo> qnk::runner::analyzeEntry(ModuleOp module,
+                                               llvm::StringRef name) {
+  auto func = module.lookupSymbol<func::FuncOp>(name);
+  if (!func) {
+    InFlightDiagnostic diag = emitError(module.getLoc())
+                              << "entry function '" << name << "' not found";
+    if (Operation *other = module.lookupSymbol(name)) {
+      diag << ": '" << name << "' is a '" << other->getName()
+           << "', not a 'func.func'";
+      return failure();
+    }
+    SmallVector<StringRef> names;
+    for (auto f : module.getOps<func::FuncOp>())
+      if (!f.isDeclaration())
+        names.push_back(f.getSymName());
+    if (names.empty())
+      diag.attachNote() << "the module defines no func.func";
+    else
+      diag.attachNote() << "functions defined here: " << llvm::join(names, ", ");
+    return failure();
+  }
+  if (func.isDeclaration())
+    return emitError(func.getLoc())
+           << "entry function '" << name << "' is a declaration (no body)";
+
+  EntryInfo info(func.getLoc());
+  info.name = name.str();
+  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    FailureOr<TensorType> type = readBoundaryType(
+        arg.getType(), arg.getLoc(),
+        "argument " + llvm::Twine(i) + " of '" + name + "'");
+    if (failed(type))
+      return failure();
+    info.inputs.push_back(*type);
+    info.inputLocs.push_back(arg.getLoc());
+  }
+  for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
+    FailureOr<TensorType> result = readBoundaryType(
+        type, func.getLoc(), "result " + llvm::Twine(i) + " of '" + name + "'");
+    if (failed(result))
+      return failure();
+    info.results.push_back(*result);
+  }
+  if (info.results.empty())
+    return emitError(func.getLoc())
+           << "entry function '" << name
+           << "' returns nothing; it must return at least one tensor";
+  llvm::SmallPtrSet<Operation *, 4> active;
+  countMatmuls(module, func, info, active);
+  return info;
+}

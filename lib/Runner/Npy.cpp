@@ -1,0 +1,285 @@
+//===- Npy.cpp - Reading and writing .npy files ------------------------------===//
+//
+// The format (numpy/lib/format.py): the magic "\x93NUMPY", a major and minor
+// version byte, a little-endian header length (u16 in 1.0, u32 in 2.0 and
+// 3.0), then an ASCII (3.0: UTF-8) Python dict literal with 'descr',
+// 'fortran_order' and 'shape', padded with spaces and ended by '\n', then the
+// raw data.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qnk/Runner/Runner.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+using namespace qnk::runner;
+
+static constexpr char kMagic[] = "\x93NUMPY";
+static constexpr size_t kMagicSize = 6;
+
+llvm::StringRef qnk::runner::getNumpyName(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return "float32";
+  case ElementType::BF16:
+    return "bfloat16";
+  case ElementType::F16:
+    return "float16";
+  case ElementType::I8:
+    return "int8";
+  case ElementType::UI8:
+    return "uint8";
+  case ElementType::I32:
+    return "int32";
+  }
+  llvm_unreachable("unknown element type");
+}
+
+static llvm::StringRef getDescr(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return "<f4";
+  case ElementType::BF16:
+    // What np.save writes for an ml_dtypes.bfloat16 array: numpy knows the
+    // type only as two opaque bytes.
+    return "<V2";
+  case ElementType::F16:
+    return "<f2";
+  case ElementType::I8:
+    return "|i1";
+  case ElementType::UI8:
+    return "|u1";
+  case ElementType::I32:
+    return "<i4";
+  }
+  llvm_unreachable("unknown element type");
+}
+
+/// The element type of a descr, or nothing. '=' (native order) is little
+/// endian on every host QNK runs on; one-byte types have no order ('|').
+static std::optional<ElementType> parseDescr(llvm::StringRef descr) {
+  if (descr == "bfloat16")
+    return ElementType::BF16;
+  if (descr.size() == 3 && (descr[0] == '<' || descr[0] == '=' ||
+                            descr[0] == '|'))
+    descr = descr.drop_front();
+  return llvm::StringSwitch<std::optional<ElementType>>(descr)
+      .Case("f4", ElementType::F32)
+      .Case("f2", ElementType::F16)
+      .Case("V2", ElementType::BF16)
+      .Case("i1", ElementType::I8)
+      .Case("b1", std::nullopt) // bool: not a number QNK multiplies.
+      .Case("u1", ElementType::UI8)
+      .Case("i4", ElementType::I32)
+      .Default(std::nullopt);
+}
+
+namespace {
+/// A parser for the header dict, which np.save writes as a Python literal:
+/// {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+class HeaderParser {
+public:
+  explicit HeaderParser(llvm::StringRef text) : text(text) {}
+
+  llvm::Error parse(std::string &descr, bool &fortranOrder,
+                    llvm::SmallVectorImpl<int64_t> &shape) {
+    bool sawDescr = false, sawOrder = false, sawShape = false;
+    if (!consume('{'))
+      return error("expected '{'");
+    while (!consume('}')) {
+      std::string key;
+      if (llvm::Error e = parseString(key))
+        return e;
+      if (!consume(':'))
+        return error("expected ':' after '" + key + "'");
+      if (key == "descr") {
+        if (peek() != '\'' && peek() != '"')
+          return error("structured dtypes are not supported");
+        if (llvm::Error e = parseString(descr))
+          return e;
+        sawDescr = true;
+      } else if (key == "fortran_order") {
+        if (consumeWord("True"))
+          fortranOrder = true;
+        else if (consumeWord("False"))
+          fortranOrder = false;
+        else
+          return error("expected True or False for 'fortran_order'");
+        sawOrder = true;
+      } else if (key == "shape") {
+        if (llvm::Error e = parseShape(shape))
+          return e;
+        sawShape = true;
+      } else {
+        return error("unexpected key '" + key + "'");
+      }
+      if (!consume(',') && peek() != '}')
+        return error("expected ',' or '}'");
+    }
+    if (!sawDescr || !sawOrder || !sawShape)
+      return error("missing 'descr', 'fortran_order' or 'shape'");
+    return llvm::Error::success();
+  }
+
+private:
+  llvm::StringRef text;
+
+  llvm::Error error(const llvm::Twine &message) {
+    return llvm::createStringError("malformed header: " + message);
+  }
+  void skipSpace() { text = text.ltrim(" \t\r\n"); }
+  char peek() {
+    skipSpace();
+    return text.empty() ? 0 : text.front();
+  }
+  bool consume(char c) {
+    if (peek() != c)
+      return false;
+    text = text.drop_front();
+    return true;
+  }
+  bool consumeWord(llvm::StringRef word) {
+    skipSpace();
+    return text.consume_front(word);
+  }
+  llvm::Error parseString(std::string &out) {
+    char quote = peek();
+    if (quote != '\'' && quote != '"')
+      return error("expected a quoted string");
+    text = text.drop_front();
+    size_t end = text.find(quote);
+    if (end == llvm::StringRef::npos)
+      return error("unterminated string");
+    out = text.take_front(end).str();
+    text = text.drop_front(end + 1);
+    return llvm::Error::success();
+  }
+  llvm::Error parseShape(llvm::SmallVectorImpl<int64_t> &shape) {
+    if (!consume('('))
+      return error("expected '(' to start 'shape'");
+    while (!consume(')')) {
+      skipSpace();
+      size_t digits = 0;
+      while (digits < text.size() && llvm::isDigit(text[digits]))
+        ++digits;
+      int64_t dim;
+      if (digits == 0 || text.take_front(digits).getAsInteger(10, dim))
+        return error("expected a dimension in 'shape'");
+      shape.push_back(dim);
+      text = text.drop_front(digits);
+      if (!consume(',') && peek() != ')')
+        return error("expected ',' or ')' in 'shape'");
+    }
+    return llvm::Error::success();
+  }
+};
+} // namespace
+
+llvm::Expected<NpyArray> qnk::runner::readNpy(llvm::StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (!file)
+    return llvm::createStringError("cannot open '" + path.str() +
+                                   "': " + file.getError().message());
+  llvm::StringRef bytes = (*file)->getBuffer();
+  auto fail = [&](const llvm::Twine &message) {
+    return llvm::createStringError("'" + path.str() +
+                                   "' is not a valid .npy file: " + message);
+  };
+  if (bytes.size() < kMagicSize + 4 ||
+      !bytes.starts_with(llvm::StringRef(kMagic, kMagicSize)))
+    return fail("bad magic string");
+  uint8_t major = uint8_t(bytes[6]);
+  size_t headerLength, dataOffset;
+  if (major == 1) {
+    headerLength = uint8_t(bytes[8]) | (size_t(uint8_t(bytes[9])) << 8);
+    dataOffset = 10 + headerLength;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12)
+      return fail("truncated header");
+    headerLength = 0;
+    for (int i = 0; i < 4; ++i)
+      headerLength |= size_t(uint8_t(bytes[8 + i])) << (8 * i);
+    dataOffset = 12 + headerLength;
+  } else {
+    return fail("unsupported format version " + llvm::Twine(int(major)));
+  }
+  if (dataOffset > bytes.size())
+    return fail("truncated header");
+
+  NpyArray array;
+  bool fortranOrder = false;
+  HeaderParser parser(bytes.slice(dataOffset - headerLength, dataOffset));
+  if (llvm::Error e = parser.parse(array.descr, fortranOrder, array.shape))
+    return fail(llvm::toString(std::move(e)));
+  if (fortranOrder)
+    return llvm::createStringError(
+        "'" + path.str() +
+        "' holds a Fortran-order array; save it in C order "
+        "(np.save(f, np.ascontiguousarray(x)))");
+  array.elementType = parseDescr(array.descr);
+  if (!array.elementType)
+    return array; // The caller names the dtype it expected.
+
+  TensorType type{*array.elementType, array.shape};
+  size_t expected = size_t(type.getSizeInBytes());
+  size_t actual = bytes.size() - dataOffset;
+  if (actual != expected)
+    return fail("the header describes " + llvm::Twine(expected) +
+                " bytes of data (" + type.str() + ") but the file holds " +
+                llvm::Twine(actual));
+  array.tensor = Tensor(type);
+  std::memcpy(array.tensor.data(), bytes.data() + dataOffset, expected);
+  return array;
+}
+
+llvm::Error qnk::runner::writeNpy(llvm::StringRef path, const Tensor &tensor) {
+  const TensorType &type = tensor.getType();
+  std::string dict;
+  llvm::raw_string_ostream os(dict);
+  // Python's tuple spelling: (), (5,), (3, 4).
+  std::string shape = llvm::join(
+      llvm::map_range(type.shape, [](int64_t d) { return std::to_string(d); }),
+      ", ");
+  if (type.shape.size() == 1)
+    shape += ',';
+  os << "{'descr': '" << getDescr(type.elementType)
+     << "', 'fortran_order': False, 'shape': (" << shape << "), }";
+  // Pad with spaces so the data starts at a multiple of 64 bytes, as numpy
+  // does, and end the header with a newline. Version 2.0 only widens the
+  // header length field, for headers (very high ranks) that need it.
+  uint8_t major = dict.size() + 64 > 65535 ? 2 : 1;
+  size_t prefix = kMagicSize + 2 + (major == 1 ? 2 : 4);
+  size_t total = (prefix + dict.size() + 1 + 63) / 64 * 64;
+  dict.append(total - prefix - dict.size() - 1, ' ');
+  dict.push_back('\n');
+
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return llvm::createStringError("cannot write '" + path.str() +
+                                   "': " + ec.message());
+  out.write(kMagic, kMagicSize);
+  out << char(major) << char(0);
+  size_t headerLength = dict.size();
+  for (int i = 0, e = major == 1 ? 2 : 4; i < e; ++i)
+    out << char((headerLength >> (8 * i)) & 0xff);
+  out << dict;
+  out.write(reinterpret_cast<const char *>(tensor.data()),
+            size_t(tensor.getSizeInBytes()));
+  out.close();
+  if (out.has_error()) {
+    std::error_code writeError = out.error();
+    out.clear_error();
+    return llvm::createStringError("cannot write '" + path.str() +
+                                   "': " + writeError.message());
+  }
+  return llvm::Error::success();
+}
