@@ -174,6 +174,13 @@ RegisterBlock qnk::selectRegisterBlock(int64_t vectorRegisters,
   return best;
 }
 
+RegisterBlock qnk::selectShortRegisterBlock(int64_t vectorRegisters,
+                                            int64_t rows,
+                                            int64_t scratchRegisters) {
+  int64_t nv = (vectorRegisters - 1 - scratchRegisters) / (rows + 1);
+  return {rows, std::clamp<int64_t>(nv, 1, 8)};
+}
+
 static std::string str(Type t) {
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -182,7 +189,8 @@ static std::string str(Type t) {
 }
 
 llvm::Expected<NanoKernelAttr>
-qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt) {
+qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt,
+                      int64_t rows) {
   MLIRContext *ctx = aElt.getContext();
   Type acc = getMatmulAccumulatorType(aElt, bElt);
   if (!acc)
@@ -196,6 +204,8 @@ qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt) {
           "target '" + target.getCpu().str() +
           "' has no FMA: the f32 nanokernel needs +fma (AVX2-class or newer)");
     RegisterBlock rb = selectRegisterBlock(regs);
+    if (rows > 0 && rows < rb.mr)
+      rb = selectShortRegisterBlock(regs, rows);
     return NanoKernelAttr::get(ctx, NanoKernelKind::fma_f32, rb.mr, rb.nv,
                                lanes, 1);
   }
@@ -208,6 +218,8 @@ qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt) {
   if (lanes == 16 && !target.hasFeature("avx512bw"))
     lanes = 8; // 512-bit vpmaddwd is AVX512-BW.
   RegisterBlock rb = selectRegisterBlock(regs, /*scratchRegisters=*/1);
+  if (rows > 0 && rows < rb.mr)
+    rb = selectShortRegisterBlock(regs, rows, /*scratchRegisters=*/1);
   return NanoKernelAttr::get(ctx, NanoKernelKind::pmaddwd_i16, rb.mr, rb.nv,
                              lanes, 2);
 }

@@ -55,8 +55,9 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
         !cTy.hasStaticShape())
       return op.emitOpError("dynamic shapes are not supported by the CPU "
                             "pipeline yet");
+    int64_t rows = cTy.getDimSize(Batch);
     llvm::Expected<NanoKernelAttr> kernel = selectNanoKernel(
-        target, aTy.getElementType(), bTy.getElementType());
+        target, aTy.getElementType(), bTy.getElementType(), rows);
     if (!kernel)
       return op.emitOpError() << llvm::toString(kernel.takeError());
     Location loc = op.getLoc();

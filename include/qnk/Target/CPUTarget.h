@@ -61,11 +61,19 @@ struct RegisterBlock {
 RegisterBlock selectRegisterBlock(int64_t vectorRegisters,
                                   int64_t scratchRegisters = 0);
 
+/// The block for problems of only `rows` rows (fewer than the default
+/// block has): exactly `rows` rows, and as many vectors per row as the
+/// registers hold (up to 8), so each K step streams a wider row of B.
+RegisterBlock selectShortRegisterBlock(int64_t vectorRegisters, int64_t rows,
+                                       int64_t scratchRegisters = 0);
+
 /// The nanokernel that `target` runs for A and B element types, or an error
 /// naming the target and the pair.
+/// `rows` (M, when known) lets short problems get a short, wide block.
 llvm::Expected<NanoKernelAttr> selectNanoKernel(CPUTargetAttr target,
                                                 mlir::Type aElt,
-                                                mlir::Type bElt);
+                                                mlir::Type bElt,
+                                                int64_t rows = 0);
 
 } // namespace qnk
 
