@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """IREE peer for the CPU f32 GEMM benchmark (single thread).
 
-    iree_matmul.py M N K REPS [TARGET_S] [--work-dir DIR]
+    iree_matmul.py M N K REPS [TARGET_S] [--data-tiling] [--work-dir DIR]
 
 Compiles the same contraction QNK gets -- `linalg.matmul` on
 tensor<MxKxf32> x tensor<KxNxf32> -- for the host CPU with
@@ -13,6 +13,8 @@ tensor<MxKxf32> x tensor<KxNxf32> -- for the host CPU with
 checks the result once through the Python runtime (local-sync driver) against
 numpy, then times it with `iree-benchmark-module --device=local-sync` (the
 synchronous, single-threaded local driver) from the iree-base-runtime wheel.
+--data-tiling adds `--iree-opt-data-tiling` (IREE's packed-layout matmul path,
+not on by default for llvm-cpu in this release) and reports lib "iree-dt".
 
 Timing: google-benchmark repetitions; each repetition is the mean time of a
 batch of back-to-back calls, and the median over repetitions is reported.
@@ -23,7 +25,7 @@ If iree-benchmark-module is missing, calls are timed one by one from Python
 "info".
 
 Output: one JSON line, same fields as benchmarks/peers/gemm_peers.c:
-    {"lib":"iree", "m", "n", "k", "reps", "median_ms", "min_ms", "gflops",
+    {"lib":"iree" | "iree-dt", "m", "n", "k", "reps", "median_ms", "min_ms", "gflops",
      "checksum", "max_rel_err", "threads":1, "info", "error"}
 Inputs are the same deterministic matrices gemm_peers uses, so checksums are
 comparable across peers.
@@ -83,8 +85,11 @@ def find_tool(name):
     return str(cand) if cand.exists() else None
 
 
+LIB = "iree"
+
+
 def result(m, n, k, **kw):
-    out = {"lib": "iree", "m": m, "n": n, "k": k, "reps": 0, "median_ms": None,
+    out = {"lib": LIB, "m": m, "n": n, "k": k, "reps": 0, "median_ms": None,
            "min_ms": None, "gflops": None, "checksum": None, "max_rel_err": None,
            "threads": 1, "info": None, "error": None}
     out.update(kw)
@@ -92,11 +97,12 @@ def result(m, n, k, **kw):
 
 
 def compile_module(m, n, k, work_dir):
-    """Compile (cached by shape) and return the .vmfb path."""
-    src = work_dir / f"iree_mm_{m}x{n}x{k}.mlir"
-    vmfb = work_dir / f"iree_mm_{m}x{n}x{k}.vmfb"
+    """Compile (cached by shape and flags) and return the .vmfb path."""
+    stem = f"{LIB}_mm_{m}x{n}x{k}"
+    src = work_dir / f"{stem}.mlir"
+    vmfb = work_dir / f"{stem}.vmfb"
     text = matmul_mlir(m, n, k)
-    stamp = work_dir / f"iree_mm_{m}x{n}x{k}.flags"
+    stamp = work_dir / f"{stem}.flags"
     flags_txt = " ".join(COMPILE_FLAGS)
     if (vmfb.exists() and src.exists() and src.read_text() == text and stamp.exists()
             and stamp.read_text() == flags_txt):
@@ -191,8 +197,14 @@ def main():
     ap.add_argument("k", type=int)
     ap.add_argument("reps", type=int, nargs="?", default=0)
     ap.add_argument("target_s", type=float, nargs="?", default=0.5)
+    ap.add_argument("--data-tiling", action="store_true",
+                    help="also pass --iree-opt-data-tiling (reported as lib 'iree-dt')")
     ap.add_argument("--work-dir", default=str(HERE / "out" / "iree"))
     args = ap.parse_args()
+    global LIB
+    if args.data_tiling:
+        LIB = "iree-dt"
+        COMPILE_FLAGS.append("--iree-opt-data-tiling")
     m, n, k = args.m, args.n, args.k
     work_dir = Path(args.work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)

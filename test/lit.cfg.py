@@ -17,7 +17,8 @@ llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.qnk_tools_dir, config.llvm_tools_dir]
-tools = ["qnk-opt", "qnk-run", "qnk-compile", "mlir-translate", "llc",
+tools = ["qnk-opt", "qnk-run", "qnk-compile", "mlir-translate", "llc", "not",
+         "count", "FileCheck",
          "mlir-opt", "clang"]
 llvm_config.add_tool_substitutions(
     [t for t in tools if shutil.which(t, path=os.pathsep.join(tool_dirs))],

@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class raw_pwrite_stream;
@@ -273,13 +274,19 @@ public:
   /// A call with its argument array built once, for repeated runs.
   class Call {
   public:
+    Call(Call &&) = default;
+    Call &operator=(Call &&) = default;
+    Call(const Call &) = delete;
+    Call &operator=(const Call &) = delete;
     void operator()() const { fn(pointers.data()); }
 
   private:
     friend class JITKernel;
+    Call() = default;
     void (*fn)(void **) = nullptr;
-    llvm::SmallVector<int64_t> fields;
-    mutable llvm::SmallVector<void *> pointers;
+    /// Heap storage, so moving a Call keeps `pointers` valid.
+    std::vector<int64_t> fields;
+    mutable std::vector<void *> pointers;
   };
 
   /// Binds `inputs` and `results` (whose types must match the entry's) to a

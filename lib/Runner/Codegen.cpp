@@ -1,0 +1,299 @@
+//===- Codegen.cpp - From a builtin module to machine code -------------------===//
+
+#include "CodegenUtils.h"
+#include "qnk/Pipelines/Pipelines.h"
+#include "qnk/Runner/Runner.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/X86TargetParser.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+
+#include <mutex>
+
+using namespace mlir;
+using namespace qnk::runner;
+
+//===----------------------------------------------------------------------===//
+// Targets
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<TargetSpec>
+qnk::runner::resolveTarget(llvm::StringRef name,
+                           llvm::ArrayRef<std::string> overrides) {
+  llvm::Expected<ResolvedCPU> resolved = qnk::resolveCPU(name, overrides);
+  if (!resolved)
+    return resolved.takeError();
+  TargetSpec spec;
+  spec.name = name.str();
+  spec.overrides.assign(overrides.begin(), overrides.end());
+  spec.resolved = std::move(*resolved);
+  return spec;
+}
+
+llvm::SmallVector<std::string>
+qnk::runner::getFeaturesMissingOnHost(const TargetSpec &target) {
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  llvm::SmallVector<std::string> missing;
+  for (const std::string &feature : target.resolved.features) {
+    auto it = host.find(feature);
+    if (it == host.end() || !it->second)
+      missing.push_back(feature);
+  }
+  return missing;
+}
+
+std::string qnk::runner::getCodegenFeatureString(const ResolvedCPU &cpu) {
+  llvm::SmallVector<llvm::StringRef> implied;
+  llvm::X86::getFeaturesForCPU(cpu.cpu, implied);
+  std::string s;
+  auto add = [&](char sign, llvm::StringRef feature) {
+    if (!s.empty())
+      s += ',';
+    s += sign;
+    s += feature;
+  };
+  // Disables come first so that no later enable is undone by their
+  // implications (the resolved list is closed under implication anyway).
+  for (llvm::StringRef feature : implied)
+    if (!cpu.has(feature))
+      add('-', feature);
+  for (const std::string &feature : cpu.features)
+    add('+', feature);
+  return s;
+}
+
+static void initializeX86Backend() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+    LLVMInitializeX86AsmParser();
+  });
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+qnk::runner::createTargetMachine(const ResolvedCPU &cpu,
+                                 const llvm::Triple &triple, bool forJIT) {
+  initializeX86Backend();
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return llvm::createStringError("no LLVM target for '" + triple.str() +
+                                   "': " + error);
+  // Objects are PIC so they link into executables and shared libraries
+  // alike; the JIT keeps LLVM's defaults (and its large code model).
+  std::optional<llvm::Reloc::Model> reloc;
+  if (!forJIT)
+    reloc = llvm::Reloc::PIC_;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu.cpu, getCodegenFeatureString(cpu), llvm::TargetOptions(),
+      reloc, std::nullopt, llvm::CodeGenOptLevel::Aggressive, forJIT));
+  if (!tm)
+    return llvm::createStringError("cannot create a target machine for '" +
+                                   cpu.cpu + "'");
+  return tm;
+}
+
+//===----------------------------------------------------------------------===//
+// Lowering and translation
+//===----------------------------------------------------------------------===//
+
+FailureOr<OwningOpRef<ModuleOp>>
+qnk::runner::lowerToLLVMDialect(ModuleOp module, Pipeline pipeline,
+                                const TargetSpec &target) {
+  OwningOpRef<ModuleOp> clone(module.clone());
+  PassManager pm(module.getContext());
+  // Honors --mlir-print-ir-after-all and friends where a tool registered
+  // them; a no-op otherwise.
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  qnk::CPUPipelineOptions options;
+  // The pipeline resolves the target again from the same strings, which
+  // gives the same answer (resolution is deterministic, `host` included).
+  options.target = target.name;
+  options.features = llvm::ArrayRef<std::string>(target.overrides);
+  if (pipeline == Pipeline::Fast)
+    qnk::buildCPUPipeline(pm, options);
+  else
+    qnk::buildReferencePipeline(pm, options);
+  if (failed(pm.run(*clone)))
+    return failure();
+  return clone;
+}
+
+LogicalResult qnk::runner::detail::checkLoweredEntry(ModuleOp lowered,
+                                                     const EntryInfo &entry) {
+  auto fn = lowered.lookupSymbol<LLVM::LLVMFuncOp>(entry.name);
+  if (!fn || fn.isExternal())
+    return emitError(entry.loc)
+           << "internal error: '" << entry.name
+           << "' is not an LLVM function with a body after lowering";
+  int64_t expected = entry.getNumLoweredArguments();
+  if (int64_t(fn.getNumArguments()) != expected ||
+      !isa<LLVM::LLVMVoidType>(fn.getFunctionType().getReturnType()))
+    return emitError(entry.loc)
+           << "internal error: after lowering '" << entry.name << "' has type "
+           << fn.getFunctionType() << "; expected " << expected
+           << " arguments (the memref descriptors of the inputs, then of the "
+              "results) and no result";
+  return success();
+}
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+qnk::runner::detail::translateAndOptimize(
+    ModuleOp lowered, llvm::LLVMContext &context, llvm::TargetMachine &tm,
+    const ResolvedCPU &cpu,
+    llvm::function_ref<llvm::Error(llvm::Module &)> beforeOptimize) {
+  std::unique_ptr<llvm::Module> module =
+      translateModuleToLLVMIR(lowered, context);
+  if (!module)
+    return llvm::createStringError(
+        "cannot translate the lowered module to LLVM IR");
+  module->setTargetTriple(tm.getTargetTriple());
+  module->setDataLayout(tm.createDataLayout());
+  if (beforeOptimize)
+    if (llvm::Error e = beforeOptimize(*module))
+      return std::move(e);
+  // The lowered functions name the CPU and list only the features it has;
+  // LLVM would add back whatever the CPU name implies, so spell out what is
+  // off as well.
+  std::string features = getCodegenFeatureString(cpu);
+  for (llvm::Function &f : *module) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", cpu.cpu);
+    f.addFnAttr("target-features", features);
+  }
+  if (llvm::Error e = makeOptimizingTransformer(3, 0, &tm)(module.get()))
+    return std::move(e);
+  return module;
+}
+
+llvm::Error qnk::runner::detail::emitCode(llvm::Module &module,
+                                          llvm::TargetMachine &tm,
+                                          llvm::CodeGenFileType fileType,
+                                          llvm::raw_pwrite_stream &os) {
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr, fileType))
+    return llvm::createStringError("the target cannot emit this file type");
+  pm.run(module);
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// JIT
+//===----------------------------------------------------------------------===//
+
+JITKernel::~JITKernel() = default;
+
+llvm::Expected<std::unique_ptr<JITKernel>>
+JITKernel::create(ModuleOp lowered, const EntryInfo &entry,
+                  const TargetSpec &target, std::string *assembly) {
+  if (failed(detail::checkLoweredEntry(lowered, entry)))
+    return llvm::createStringError("the lowered entry has an unexpected ABI");
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  auto tm = createTargetMachine(target.resolved, triple, /*forJIT=*/true);
+  if (!tm)
+    return tm.takeError();
+  std::unique_ptr<llvm::TargetMachine> asmTM;
+  if (assembly) {
+    auto created = createTargetMachine(target.resolved, triple, true);
+    if (!created)
+      return created.takeError();
+    asmTM = std::move(*created);
+  }
+
+  // Translation and optimization happen in the module builder rather than
+  // the engine's transformer: the engine cantFail()s the transformer, and
+  // the builder is also where the optimized module can be printed before
+  // the JIT takes it. The builder runs inside create(), while `jitTM` is
+  // still alive.
+  llvm::TargetMachine *jitTM = tm->get();
+  std::string builderError;
+  auto builder = [&](Operation *op, llvm::LLVMContext &context)
+      -> std::unique_ptr<llvm::Module> {
+    auto module = detail::translateAndOptimize(cast<ModuleOp>(op), context,
+                                               *jitTM, target.resolved);
+    if (!module) {
+      builderError = llvm::toString(module.takeError());
+      return nullptr;
+    }
+    if (assembly) {
+      // Code generation rewrites the IR it runs on: print a copy.
+      std::unique_ptr<llvm::Module> copy = llvm::CloneModule(**module);
+      llvm::SmallString<0> text;
+      llvm::raw_svector_ostream os(text);
+      if (llvm::Error e = detail::emitCode(*copy, *asmTM,
+                                           llvm::CodeGenFileType::AssemblyFile,
+                                           os)) {
+        builderError = llvm::toString(std::move(e));
+        return nullptr;
+      }
+      *assembly = text.str().str();
+    }
+    return std::move(*module);
+  };
+  ExecutionEngineOptions options;
+  options.llvmModuleBuilder = builder;
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  options.enableGDBNotificationListener = false;
+  options.enablePerfNotificationListener = false;
+  auto engine = ExecutionEngine::create(lowered, options, std::move(*tm));
+  if (!engine) {
+    if (builderError.empty())
+      return engine.takeError();
+    llvm::consumeError(engine.takeError());
+    return llvm::createStringError(builderError);
+  }
+  std::unique_ptr<JITKernel> kernel(new JITKernel());
+  kernel->engine = std::move(*engine);
+  kernel->engine->initialize();
+  // The lookup compiles the module, so any link error shows up here rather
+  // than at the first call.
+  auto fn = kernel->engine->lookupPacked(entry.name);
+  if (!fn)
+    return fn.takeError();
+  kernel->packedFn = *fn;
+  return kernel;
+}
+
+JITKernel::Call JITKernel::bind(llvm::ArrayRef<const Tensor *> inputs,
+                                llvm::ArrayRef<Tensor *> results) const {
+  Call call;
+  call.fn = packedFn;
+  auto addDescriptor = [&](const Tensor &t) {
+    // Allocated and aligned pointer, offset, sizes, row-major strides.
+    auto address = int64_t(reinterpret_cast<intptr_t>(t.data()));
+    call.fields.push_back(address);
+    call.fields.push_back(address);
+    call.fields.push_back(0);
+    llvm::ArrayRef<int64_t> shape = t.getType().shape;
+    call.fields.append(shape.begin(), shape.end());
+    llvm::SmallVector<int64_t> strides(shape.size(), 1);
+    for (size_t d = shape.size(); d > 1; --d)
+      strides[d - 2] = strides[d - 1] * shape[d - 1];
+    call.fields.append(strides.begin(), strides.end());
+  };
+  for (const Tensor *t : inputs)
+    addDescriptor(*t);
+  for (const Tensor *t : results)
+    addDescriptor(*t);
+  // The packed wrapper loads each argument through its own pointer.
+  for (int64_t &field : call.fields)
+    call.pointers.push_back(&field);
+  return call;
+}

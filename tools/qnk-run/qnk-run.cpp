@@ -1,0 +1,433 @@
+//===- qnk-run.cpp - JIT-compile, run, verify and time a QNK entry -----------===//
+//
+// Compiles one entry function of a .mlir file through the fast CPU pipeline,
+// runs it on .npy or seeded inputs, and optionally checks it against the
+// reference pipeline and times it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qnk/InitAll.h"
+#include "qnk/Runner/Runner.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+using namespace mlir;
+using namespace qnk::runner;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("qnk-run options");
+
+static cl::opt<std::string> inputFilename(cl::Positional, cl::Required,
+                                          cl::desc("<input .mlir file>"),
+                                          cl::cat(category));
+static cl::opt<std::string> entryName("e", cl::Required,
+                                      cl::desc("Entry function to run"),
+                                      cl::value_desc("name"),
+                                      cl::cat(category));
+static cl::alias entryAlias("entry", cl::aliasopt(entryName),
+                            cl::desc("Alias for -e"), cl::cat(category));
+static cl::opt<std::string>
+    targetName("target",
+               cl::desc("CPU to compile for: host or an LLVM x86-64 CPU name "
+                        "(znver4, skylake-avx512, ...); it must run here"),
+               cl::init("host"), cl::cat(category));
+static cl::list<std::string>
+    features("features", cl::CommaSeparated,
+             cl::desc("Target feature overrides, e.g. +avx512f,-avx512bw"),
+             cl::cat(category));
+static cl::opt<unsigned>
+    threads("threads", cl::init(1),
+            cl::desc("Threads to run on (only 1 is implemented; more warn)"),
+            cl::cat(category));
+static cl::opt<uint64_t> seed("seed", cl::init(0),
+                              cl::desc("Seed of the random inputs"),
+                              cl::cat(category));
+static cl::list<std::string>
+    inputFiles("input",
+               cl::desc("An input .npy, once per argument of the entry in "
+                        "order (default: seeded random data)"),
+               cl::value_desc("file.npy"), cl::cat(category));
+static cl::list<std::string>
+    outputFiles("output",
+                cl::desc("Write a result as .npy, once per result in order"),
+                cl::value_desc("file.npy"), cl::cat(category));
+static cl::opt<bool>
+    verify("verify",
+           cl::desc("Check the results against the reference pipeline"),
+           cl::cat(category));
+static cl::opt<unsigned> benchRuns(
+    "bench", cl::init(0),
+    cl::desc("Time N runs after a warm-up; print median ms and GFLOP/s"),
+    cl::value_desc("N"), cl::cat(category));
+static cl::opt<bool> emitJSON("json",
+                              cl::desc("Print one JSON object on stdout"),
+                              cl::cat(category));
+static cl::opt<std::string>
+    dumpAsm("dump-asm",
+            cl::desc("Write the assembly of the compiled fast path"),
+            cl::value_desc("file"), cl::cat(category));
+
+static cl::extrahelp verifyHelp(R"(
+Inputs: without --input, every argument gets data that depends only on --seed
+and its position: floats uniform in [-1, 1) rounded to the element type,
+i8 in [-128, 127], ui8 in [0, 255], i32 in [-128, 127]. An --input must match
+the argument's shape and dtype exactly (float32, float16, bfloat16 as
+ml_dtypes saves it, int8, uint8, int32; little-endian, C order).
+
+--verify compiles the entry a second time through the reference pipeline
+(scalar loops), runs it on the same inputs and compares every result element:
+  * integer results (i8, ui8, i32) must be bit-exact;
+  * floating-point results must satisfy |x - ref| <= atol + rtol * |ref| with
+      atol = 1e-6 * K * A^2,
+    K the largest reduction size of a matmul in the entry and A the largest
+    |value| over all inputs (a bound on the summation-order error of a K-term
+    dot product), and rtol = 1e-4 (2^-10 for f16 results, 2^-7 for bf16:
+    one unit in the last place). NaNs must match NaNs, infinities must match
+    exactly.
+It prints max_abs_err = max |x - ref| and max_rel_err =
+max |x - ref| / max(|ref|, FLT_MIN), and fails (exit code 1) beyond tolerance.
+
+--bench FLOPs are 2*M*N*K*batch summed over the qnk.matmul,
+qnk.batch_matmul, linalg.matmul and linalg.batch_matmul ops the entry runs
+(calls followed), counted on the input IR.
+
+Exit code: 0 on success, 1 on any error or failed verification.
+)");
+
+namespace {
+/// Results of the optional phases, for the summary and the JSON object.
+struct Report {
+  std::optional<bool> verified;
+  std::optional<double> maxAbsErr, maxRelErr;
+  std::optional<double> medianMs, gflops;
+};
+} // namespace
+
+static int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "qnk-run") << message << "\n";
+  return 1;
+}
+
+static void warn(const llvm::Twine &message) {
+  llvm::WithColor::warning(llvm::errs(), "qnk-run") << message << "\n";
+}
+
+/// A JSON number, or null where there is none or it is not finite (JSON has
+/// no infinities).
+static llvm::json::Value jsonNumber(std::optional<double> v) {
+  if (!v || !std::isfinite(*v))
+    return nullptr;
+  return *v;
+}
+
+static llvm::json::Array jsonShape(const TensorType &t) {
+  llvm::json::Array shape;
+  for (int64_t d : t.shape)
+    shape.push_back(d);
+  return shape;
+}
+
+/// Loads or generates the entry's inputs; diagnostics point at the argument.
+static LogicalResult prepareInputs(const EntryInfo &entry,
+                                   llvm::SmallVectorImpl<Tensor> &inputs) {
+  if (!inputFiles.empty() && inputFiles.size() != entry.inputs.size())
+    return emitError(entry.loc)
+           << "'" << entry.name << "' takes " << entry.inputs.size()
+           << " argument(s) but " << inputFiles.size()
+           << " --input file(s) were given (one per argument, in order)";
+  for (auto [i, type] : llvm::enumerate(entry.inputs)) {
+    if (inputFiles.empty()) {
+      inputs.emplace_back(type);
+      fillRandom(inputs.back(), seed, i);
+      continue;
+    }
+    llvm::StringRef path = inputFiles[i];
+    llvm::Expected<NpyArray> array = readNpy(path);
+    if (!array)
+      return emitError(entry.inputLocs[i])
+             << "input " << i << " (" << path
+             << "): " << llvm::toString(array.takeError());
+    TensorType got{array->elementType.value_or(type.elementType),
+                   array->shape};
+    if (!array->elementType || got != type) {
+      std::string dtype = array->elementType
+                              ? getElementTypeName(*array->elementType).str()
+                              : "'" + array->descr + "'";
+      TensorType shapeOnly{type.elementType, array->shape};
+      std::string gotShape = shapeOnly.str();
+      gotShape.resize(gotShape.rfind(' ')); // Drop the expected dtype.
+      return emitError(entry.inputLocs[i])
+             << "input " << i << " (" << path << "): expected shape "
+             << type.str() << ", got " << gotShape << " " << dtype;
+    }
+    inputs.push_back(std::move(array->tensor));
+  }
+  return success();
+}
+
+static llvm::SmallVector<Tensor> allocateResults(const EntryInfo &entry) {
+  llvm::SmallVector<Tensor> results;
+  for (const TensorType &type : entry.results) {
+    results.emplace_back(type);
+    fillPoison(results.back());
+  }
+  return results;
+}
+
+static JITKernel::Call bindCall(const JITKernel &kernel,
+                                llvm::ArrayRef<Tensor> inputs,
+                                llvm::MutableArrayRef<Tensor> results) {
+  llvm::SmallVector<const Tensor *> in;
+  for (const Tensor &t : inputs)
+    in.push_back(&t);
+  llvm::SmallVector<Tensor *> out;
+  for (Tensor &t : results)
+    out.push_back(&t);
+  return kernel.bind(in, out);
+}
+
+static int run() {
+  if (threads == 0)
+    return fail("--threads must be at least 1");
+  if (threads > 1)
+    warn("--threads=" + llvm::Twine(threads) +
+         ": multithreading is not implemented yet; running on 1 thread");
+
+  DialectRegistry registry;
+  qnk::registerAllDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      openInputFile(inputFilename, &error);
+  if (!file)
+    return fail(error);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  FailureOr<EntryInfo> entry = analyzeEntry(*module, entryName);
+  if (failed(entry))
+    return 1;
+
+  std::vector<std::string> overrides(features.begin(), features.end());
+  llvm::Expected<TargetSpec> target = resolveTarget(targetName, overrides);
+  if (!target)
+    return fail(llvm::toString(target.takeError()));
+  llvm::SmallVector<std::string> missing = getFeaturesMissingOnHost(*target);
+  if (!missing.empty()) {
+    std::string drop;
+    for (const std::string &f : missing)
+      drop += (drop.empty() ? "-" : ",-") + f;
+    return fail("target '" + targetName + "' (" + target->resolved.cpu +
+                ") needs CPU features this machine lacks: " +
+                llvm::join(missing, ", ") +
+                "; nothing was run (pick another --target, or drop them "
+                "with --features=" +
+                drop + ")");
+  }
+
+  if (!outputFiles.empty() && outputFiles.size() != entry->results.size()) {
+    emitError(entry->loc) << "'" << entryName << "' returns "
+                          << entry->results.size() << " result(s) but "
+                          << outputFiles.size()
+                          << " --output file(s) were given (one per result, "
+                             "in order)";
+    return 1;
+  }
+  llvm::SmallVector<Tensor> inputs;
+  if (failed(prepareInputs(*entry, inputs)))
+    return 1;
+
+  auto lowered = lowerToLLVMDialect(*module, Pipeline::Fast, *target);
+  if (failed(lowered))
+    return 1;
+  std::string assembly;
+  auto kernel = JITKernel::create(**lowered, *entry, *target,
+                                  dumpAsm.empty() ? nullptr : &assembly);
+  if (!kernel)
+    return fail("cannot JIT-compile '" + entryName +
+                "': " + llvm::toString(kernel.takeError()));
+  if (!dumpAsm.empty()) {
+    std::unique_ptr<llvm::ToolOutputFile> out =
+        openOutputFile(dumpAsm, &error);
+    if (!out)
+      return fail(error);
+    out->os() << assembly;
+    out->keep();
+  }
+
+  llvm::SmallVector<Tensor> results = allocateResults(*entry);
+  JITKernel::Call call = bindCall(**kernel, inputs, results);
+  call();
+  for (auto [path, result] : llvm::zip(outputFiles, results))
+    if (llvm::Error e = writeNpy(path, result))
+      return fail(llvm::toString(std::move(e)));
+
+  Report report;
+  if (verify) {
+    auto refLowered = lowerToLLVMDialect(*module, Pipeline::Reference, *target);
+    if (failed(refLowered))
+      return 1;
+    auto refKernel = JITKernel::create(**refLowered, *entry, *target);
+    if (!refKernel)
+      return fail("cannot JIT-compile the reference of '" + entryName +
+                  "': " + llvm::toString(refKernel.takeError()));
+    llvm::SmallVector<Tensor> refResults = allocateResults(*entry);
+    bindCall(**refKernel, inputs, refResults)();
+
+    double inputMaxAbs = 0;
+    for (const Tensor &t : inputs)
+      inputMaxAbs = std::max(inputMaxAbs, t.getMaxAbs());
+    if (inputs.empty())
+      inputMaxAbs = 1;
+    report.verified = true;
+    report.maxAbsErr = report.maxRelErr = 0;
+    std::string failures;
+    for (auto [i, got, ref] : llvm::enumerate(results, refResults)) {
+      Tolerance tolerance =
+          getTolerance(entry->results[i].elementType,
+                       entry->maxReductionSize, inputMaxAbs);
+      Comparison c = compareTensors(got, ref, tolerance);
+      report.maxAbsErr = std::max(*report.maxAbsErr, c.maxAbsErr);
+      report.maxRelErr = std::max(*report.maxRelErr, c.maxRelErr);
+      if (c.numMismatches == 0)
+        continue;
+      report.verified = false;
+      std::string rule =
+          tolerance.exact
+              ? std::string("bit-exact")
+              : llvm::formatv("|x - ref| <= {0:e3} + {1:e3} * |ref|",
+                              tolerance.atol, tolerance.rtol)
+                    .str();
+      failures += llvm::formatv(
+          "\n  result {0} ({1}): {2} of {3} elements beyond tolerance ({4}); "
+          "first at {5}: got {6}, expected {7}",
+          i, entry->results[i].str(), c.numMismatches, got.getNumElements(),
+          rule, formatIndex(entry->results[i].shape, c.firstMismatch),
+          c.firstGot, c.firstExpected);
+    }
+    if (!emitJSON)
+      llvm::outs() << (*report.verified ? "verified" : "verification FAILED")
+                   << llvm::format(": max_abs_err=%.3e max_rel_err=%.3e\n",
+                                   *report.maxAbsErr, *report.maxRelErr);
+    if (!*report.verified)
+      fail("'" + entryName +
+           "' does not match the reference pipeline:" + failures);
+  }
+
+  if (benchRuns > 0 && report.verified.value_or(true)) {
+    using Clock = std::chrono::steady_clock;
+    call(); // Warm-up: caches, page faults of the packing buffers.
+    std::vector<double> ms;
+    ms.reserve(benchRuns);
+    for (unsigned i = 0; i < benchRuns; ++i) {
+      Clock::time_point start = Clock::now();
+      call();
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(Clock::now() - start)
+              .count());
+    }
+    std::sort(ms.begin(), ms.end());
+    size_t n = ms.size();
+    double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+    report.medianMs = median;
+    if (entry->flops > 0 && median > 0)
+      report.gflops = double(entry->flops) / (median * 1e-3) / 1e9;
+    if (!emitJSON) {
+      llvm::outs() << llvm::format("bench: %u runs, median %.4f ms, ",
+                                   unsigned(benchRuns), median);
+      if (report.gflops)
+        llvm::outs() << llvm::format("%.2f GFLOP/s\n", *report.gflops);
+      else
+        llvm::outs() << "GFLOP/s n/a (no matmul in the entry)\n";
+    }
+  }
+
+  if (emitJSON) {
+    llvm::json::Array inputsJSON, resultsJSON, featuresJSON;
+    for (auto [i, t] : llvm::enumerate(entry->inputs))
+      inputsJSON.push_back(llvm::json::Object{
+          {"shape", jsonShape(t)},
+          {"dtype", getElementTypeName(t.elementType)},
+          {"source", inputFiles.empty() ? std::string("random")
+                                        : std::string(inputFiles[i])}});
+    for (const TensorType &t : entry->results)
+      resultsJSON.push_back(llvm::json::Object{
+          {"shape", jsonShape(t)},
+          {"dtype", getElementTypeName(t.elementType)}});
+    for (const std::string &f : overrides)
+      featuresJSON.push_back(f);
+    llvm::json::Object object{
+        {"entry", entryName},
+        {"target", target->resolved.cpu},
+        {"requested_target", targetName},
+        {"features", std::move(featuresJSON)},
+        {"threads", 1},
+        {"seed", int64_t(seed)},
+        {"inputs", std::move(inputsJSON)},
+        {"results", std::move(resultsJSON)},
+        {"flops", entry->flops},
+        {"verified", report.verified ? llvm::json::Value(*report.verified)
+                                     : llvm::json::Value(nullptr)},
+        {"max_abs_err", jsonNumber(report.maxAbsErr)},
+        {"max_rel_err", jsonNumber(report.maxRelErr)},
+        {"bench_runs", int64_t(benchRuns)},
+        {"median_ms", jsonNumber(report.medianMs)},
+        {"gflops", jsonNumber(report.gflops)},
+    };
+    llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(object)))
+                 << "\n";
+  } else if (!verify && benchRuns == 0) {
+    // Nothing else to show: summarize the results so a plain run says
+    // something checkable.
+    for (auto [i, r] : llvm::enumerate(results)) {
+      double sum = 0;
+      for (int64_t j = 0, e = r.getNumElements(); j < e; ++j)
+        sum += r.getAsDouble(j);
+      llvm::outs() << llvm::format("result %zu: ", i) << r.getType().str()
+                   << llvm::format(" sum=%.6g max_abs=%.6g\n", sum,
+                                   r.getMaxAbs());
+    }
+  }
+  return report.verified.value_or(true) ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  // libLLVM registers hundreds of options; --help shows ours (the others
+  // still work, and --help-hidden lists them).
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "qnk-run: JIT-compile an entry function through the QNK CPU pipeline, "
+      "run it, and optionally verify it against the reference pipeline and "
+      "time it\n");
+  return run();
+}
