@@ -47,7 +47,7 @@ static llvm::Error addCWrapper(llvm::Module &module, const EntryInfo &entry) {
 
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", wrapper));
   llvm::SmallVector<llvm::Value *> args;
-  auto addDescriptor = [&](llvm::Value *ptr, const TensorType &t) {
+  auto addDescriptor = [&](llvm::Value *ptr, const TensorSpec &t) {
     args.push_back(ptr); // Allocated pointer.
     args.push_back(ptr); // Aligned pointer.
     args.push_back(b.getInt64(0));
@@ -62,7 +62,7 @@ static llvm::Error addCWrapper(llvm::Module &module, const EntryInfo &entry) {
     args.append(strides.rbegin(), strides.rend());
   };
   unsigned argNo = 0;
-  for (const TensorType &t : entry.inputs) {
+  for (const TensorSpec &t : entry.inputs) {
     llvm::Argument *arg = wrapper->getArg(argNo++);
     arg->setName("arg" + llvm::Twine(argNo - 1));
     addDescriptor(arg, t);
@@ -156,7 +156,7 @@ std::string qnk::runner::generateCHeader(const EntryInfo &entry,
     std::string name, role, type, cType, array;
   };
   llvm::SmallVector<Param> params;
-  auto addParam = [&](std::string name, bool isInput, const TensorType &t) {
+  auto addParam = [&](std::string name, bool isInput, const TensorSpec &t) {
     std::string array = getCType(t.elementType).str();
     for (int64_t d : t.shape)
       array += "[" + std::to_string(d) + "]";

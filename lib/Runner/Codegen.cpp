@@ -282,11 +282,11 @@ JITKernel::Call JITKernel::bind(llvm::ArrayRef<const Tensor *> inputs,
     call.fields.push_back(address);
     call.fields.push_back(0);
     llvm::ArrayRef<int64_t> shape = t.getType().shape;
-    call.fields.append(shape.begin(), shape.end());
+    call.fields.insert(call.fields.end(), shape.begin(), shape.end());
     llvm::SmallVector<int64_t> strides(shape.size(), 1);
     for (size_t d = shape.size(); d > 1; --d)
       strides[d - 2] = strides[d - 1] * shape[d - 1];
-    call.fields.append(strides.begin(), strides.end());
+    call.fields.insert(call.fields.end(), strides.begin(), strides.end());
   };
   for (const Tensor *t : inputs)
     addDescriptor(*t);

@@ -13,16 +13,16 @@ using namespace qnk::runner;
 
 int64_t EntryInfo::getNumLoweredArguments() const {
   int64_t n = 0;
-  for (const TensorType &t : inputs)
+  for (const TensorSpec &t : inputs)
     n += 3 + 2 * int64_t(t.shape.size());
-  for (const TensorType &t : results)
+  for (const TensorSpec &t : results)
     n += 3 + 2 * int64_t(t.shape.size());
   return n;
 }
 
 /// Reads one boundary type; `what` names it in diagnostics ("argument 1 of
 /// 'mm'").
-static FailureOr<TensorType> readBoundaryType(Type type, Location loc,
+static FailureOr<TensorSpec> readBoundaryType(Type type, Location loc,
                                               const llvm::Twine &what) {
   auto tensorType = dyn_cast<RankedTensorType>(type);
   if (!tensorType)
@@ -39,7 +39,7 @@ static FailureOr<TensorType> readBoundaryType(Type type, Location loc,
     return emitError(loc) << what << " has unsupported element type "
                           << tensorType.getElementType()
                           << " (supported: f32, bf16, f16, i8, ui8, i32)";
-  return TensorType{*elementType, llvm::to_vector(tensorType.getShape())};
+  return TensorSpec{*elementType, llvm::to_vector(tensorType.getShape())};
 }
 
 /// Adds a matmul whose result has `resultElements` elements and whose
@@ -127,7 +127,7 @@ FailureOr<EntryInfo> qnk::runner::analyzeEntry(ModuleOp module,
   EntryInfo info(func.getLoc());
   info.name = name.str();
   for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
-    FailureOr<TensorType> type = readBoundaryType(
+    FailureOr<TensorSpec> type = readBoundaryType(
         arg.getType(), arg.getLoc(),
         "argument " + llvm::Twine(i) + " of '" + name + "'");
     if (failed(type))
@@ -136,7 +136,7 @@ FailureOr<EntryInfo> qnk::runner::analyzeEntry(ModuleOp module,
     info.inputLocs.push_back(arg.getLoc());
   }
   for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
-    FailureOr<TensorType> result = readBoundaryType(
+    FailureOr<TensorSpec> result = readBoundaryType(
         type, func.getLoc(), "result " + llvm::Twine(i) + " of '" + name + "'");
     if (failed(result))
       return failure();

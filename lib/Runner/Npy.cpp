@@ -228,7 +228,7 @@ llvm::Expected<NpyArray> qnk::runner::readNpy(llvm::StringRef path) {
   if (!array.elementType)
     return array; // The caller names the dtype it expected.
 
-  TensorType type{*array.elementType, array.shape};
+  TensorSpec type{*array.elementType, array.shape};
   size_t expected = size_t(type.getSizeInBytes());
   size_t actual = bytes.size() - dataOffset;
   if (actual != expected)
@@ -241,7 +241,7 @@ llvm::Expected<NpyArray> qnk::runner::readNpy(llvm::StringRef path) {
 }
 
 llvm::Error qnk::runner::writeNpy(llvm::StringRef path, const Tensor &tensor) {
-  const TensorType &type = tensor.getType();
+  const TensorSpec &type = tensor.getType();
   std::string dict;
   llvm::raw_string_ostream os(dict);
   // Python's tuple spelling: (), (5,), (3, 4).

@@ -73,14 +73,14 @@ std::optional<ElementType> qnk::runner::getElementType(mlir::Type type) {
   return std::nullopt;
 }
 
-int64_t TensorType::getNumElements() const {
+int64_t TensorSpec::getNumElements() const {
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
   return n;
 }
 
-std::string TensorType::str() const {
+std::string TensorSpec::str() const {
   std::string s;
   llvm::raw_string_ostream os(s);
   if (shape.empty())
@@ -167,7 +167,7 @@ uint16_t qnk::runner::floatToF16Bits(float value) {
 // Tensor
 //===----------------------------------------------------------------------===//
 
-Tensor::Tensor(TensorType tensorType) : type(std::move(tensorType)) {
+Tensor::Tensor(TensorSpec tensorType) : type(std::move(tensorType)) {
   // 64-byte alignment matches what a kernel would get from an aligned
   // allocator in a real program; the size is rounded up as aligned_alloc
   // requires, and never zero.

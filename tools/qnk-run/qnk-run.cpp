@@ -140,7 +140,7 @@ static llvm::json::Value jsonNumber(std::optional<double> v) {
   return *v;
 }
 
-static llvm::json::Array jsonShape(const TensorType &t) {
+static llvm::json::Array jsonShape(const TensorSpec &t) {
   llvm::json::Array shape;
   for (int64_t d : t.shape)
     shape.push_back(d);
@@ -167,13 +167,13 @@ static LogicalResult prepareInputs(const EntryInfo &entry,
       return emitError(entry.inputLocs[i])
              << "input " << i << " (" << path
              << "): " << llvm::toString(array.takeError());
-    TensorType got{array->elementType.value_or(type.elementType),
+    TensorSpec got{array->elementType.value_or(type.elementType),
                    array->shape};
     if (!array->elementType || got != type) {
       std::string dtype = array->elementType
                               ? getElementTypeName(*array->elementType).str()
                               : "'" + array->descr + "'";
-      TensorType shapeOnly{type.elementType, array->shape};
+      TensorSpec shapeOnly{type.elementType, array->shape};
       std::string gotShape = shapeOnly.str();
       gotShape.resize(gotShape.rfind(' ')); // Drop the expected dtype.
       return emitError(entry.inputLocs[i])
@@ -187,7 +187,7 @@ static LogicalResult prepareInputs(const EntryInfo &entry,
 
 static llvm::SmallVector<Tensor> allocateResults(const EntryInfo &entry) {
   llvm::SmallVector<Tensor> results;
-  for (const TensorType &type : entry.results) {
+  for (const TensorSpec &type : entry.results) {
     results.emplace_back(type);
     fillPoison(results.back());
   }
@@ -375,7 +375,7 @@ static int run() {
           {"dtype", getElementTypeName(t.elementType)},
           {"source", inputFiles.empty() ? std::string("random")
                                         : std::string(inputFiles[i])}});
-    for (const TensorType &t : entry->results)
+    for (const TensorSpec &t : entry->results)
       resultsJSON.push_back(llvm::json::Object{
           {"shape", jsonShape(t)},
           {"dtype", getElementTypeName(t.elementType)}});

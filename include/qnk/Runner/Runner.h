@@ -61,7 +61,7 @@ bool isFloatingPoint(ElementType type);
 std::optional<ElementType> getElementType(mlir::Type type);
 
 /// A static tensor type: shape and element type.
-struct TensorType {
+struct TensorSpec {
   ElementType elementType = ElementType::F32;
   llvm::SmallVector<int64_t> shape;
 
@@ -71,10 +71,10 @@ struct TensorType {
   }
   /// `64x32 f32` (`scalar f32` for rank 0): how error messages show a type.
   std::string str() const;
-  bool operator==(const TensorType &other) const {
+  bool operator==(const TensorSpec &other) const {
     return elementType == other.elementType && shape == other.shape;
   }
-  bool operator!=(const TensorType &other) const { return !(*this == other); }
+  bool operator!=(const TensorSpec &other) const { return !(*this == other); }
 };
 
 /// A dense, row-major tensor in 64-byte aligned host memory.
@@ -82,9 +82,9 @@ class Tensor {
 public:
   Tensor() = default;
   /// Allocates a zero-filled tensor of `type`.
-  explicit Tensor(TensorType type);
+  explicit Tensor(TensorSpec type);
 
-  const TensorType &getType() const { return type; }
+  const TensorSpec &getType() const { return type; }
   int64_t getNumElements() const { return type.getNumElements(); }
   int64_t getSizeInBytes() const { return type.getSizeInBytes(); }
   uint8_t *data() { return storage.get(); }
@@ -99,7 +99,7 @@ private:
   struct FreeDeleter {
     void operator()(uint8_t *p) const { std::free(p); }
   };
-  TensorType type;
+  TensorSpec type;
   std::unique_ptr<uint8_t[], FreeDeleter> storage;
 };
 
@@ -199,9 +199,9 @@ struct EntryInfo {
   explicit EntryInfo(mlir::Location loc) : loc(loc) {}
   std::string name;
   mlir::Location loc;
-  llvm::SmallVector<TensorType> inputs;
+  llvm::SmallVector<TensorSpec> inputs;
   llvm::SmallVector<mlir::Location> inputLocs;
-  llvm::SmallVector<TensorType> results;
+  llvm::SmallVector<TensorSpec> results;
   /// 2*M*N*K*batch summed over the matmuls the entry runs (following calls).
   int64_t flops = 0;
   /// The largest reduction size (K) among those matmuls; 0 without any.
