@@ -37,7 +37,6 @@ import platform
 import re
 import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -124,6 +123,18 @@ def pinned(cmd, cpu):
     return cmd
 
 
+def per_instance(text):
+    """lscpu gives totals: "2 MiB (2 instances)" -> "1 MiB"."""
+    mm = re.match(r"([\d.]+)\s*(\w+)\s*\((\d+) instances?\)", text)
+    if not mm:
+        return text
+    size, unit, count = float(mm.group(1)), mm.group(2), int(mm.group(3))
+    size /= count
+    if size < 1 and unit == "MiB":
+        size, unit = size * 1024, "KiB"
+    return f"{size:g} {unit}"
+
+
 def machine_info():
     info = {"date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
             "kernel": platform.release()}
@@ -139,8 +150,8 @@ def machine_info():
     info["cpu_model"] = fields.get("Model", "?")
     info["cpus"] = fields.get("CPU(s)", str(os.cpu_count()))
     info["hypervisor"] = fields.get("Hypervisor vendor")
-    info["caches"] = ", ".join(f"{k.split()[0]} {fields[k]}" for k in
-                               ("L1d cache", "L2 cache", "L3 cache") if k in fields)
+    info["caches"] = ", ".join(f"{k.split()[0]} {per_instance(fields[k])}"
+                               for k in ("L1d cache", "L2 cache", "L3 cache") if k in fields)
     flags = set(fields.get("Flags", "").split())
     interesting = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
                    "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_tile"]
@@ -238,7 +249,8 @@ def run_qnk(shape, args, env, est_ms):
     m, n, k = shape
     qnk_run = Path(args.qnk_run)
     if not qnk_run.exists():
-        return null_result("qnk", m, n, k, f"{args.qnk_run} not found (QNK runner not built)")
+        shown = os.path.relpath(qnk_run, REPO) if qnk_run.is_absolute() else str(qnk_run)
+        return null_result("qnk", m, n, k, f"{shown} not found (QNK runner not built yet)")
     src = OUT_DIR / "qnk" / f"mm_{m}x{n}x{k}.mlir"
     src.parent.mkdir(parents=True, exist_ok=True)
     src.write_text(qnk_mlir(m, n, k))
@@ -343,6 +355,19 @@ def measure(args):
                   + (f"{g:8.1f} GFLOP/s  {float(res['median_ms']):.4g} ms" if g else f"n/a ({res.get('error')})"),
                   flush=True)
 
+    # Same inputs for every peer, so the checksums (sum of C) must agree.
+    spread = {}
+    for shape in args.shapes:
+        sums = [r["checksum"] for r in results
+                if (r["m"], r["n"], r["k"]) == tuple(shape) and r["lib"] != "qnk"
+                and r.get("checksum") is not None]
+        if len(sums) > 1:
+            ref = max(abs(x) for x in sums) or 1.0
+            spread["x".join(map(str, shape))] = (max(sums) - min(sums)) / ref
+    for key, val in spread.items():
+        if val > 1e-4:
+            print(f"WARNING: peer checksums differ by {val:.1e} (relative) at {key}", flush=True)
+
     # The turbo clock drifts by a few percent; measure again after the run and
     # keep the higher figures, so "% of peak" is never flattering.
     peak_end = measure_peak(peak_bin, env, args.cpu)
@@ -354,7 +379,7 @@ def measure(args):
                     for p in peak_runs]
     return {"machine": args.machine, "peak": peak, "results": results,
             "libs": libs, "shapes": [list(s) for s in args.shapes],
-            "blis": blis_note, "build_notes": build_notes,
+            "blis": blis_note, "build_notes": build_notes, "checksum_spread": spread,
             "target_s": args.target_s, "cpu": args.cpu,
             "command": "python3 benchmarks/cpu_matmul.py " + shlex.join(args.argv)}
 
@@ -480,6 +505,8 @@ def peer_notes(data):
                 info = r["info"]
             if r and r.get("error") and not err:
                 err = r["error"]
+        if lib == "qnk" and err and "not found" in err:
+            err += "; re-run the command above once it is built"
         if lib == "libxsmm" and info:
             info = info.split("; variant=")[0] + "; per-shape variant below"
         if lib in ("iree", "iree-dt") and info:
@@ -505,7 +532,7 @@ def markdown(data, md_path, plot_path):
                + (f" ({m['uarch']}, family {m['family']} model {m['cpu_model']})" if m.get("uarch") else "")
                + f", {m['cpus']} CPUs"
                + (f" under {m['hypervisor']}" if m.get("hypervisor") else "")
-               + f"; {m['caches']}; flags: {', '.join(m['flags'])}; Linux {m['kernel']}. "
+               + f"; caches {m['caches']}; flags: {', '.join(m['flags'])}; Linux {m['kernel']}. "
                f"Every measurement is pinned to CPU {data['cpu']} (`taskset`) with one thread.")
     out.append("")
     runs_txt = ", ".join("{:.2f} GHz / {:.1f} GFLOP/s".format(r["clock_ghz"], r["fma512_gflops"] or 0)
@@ -525,14 +552,21 @@ def markdown(data, md_path, plot_path):
                if p.get("fma512_gflops") else
                f"**Single-core peak.** {p['fma256_gflops']:.1f} GFLOP/s (256-bit FMA).")
     out.append("")
-    out.append("**GFLOP/s** (2·M·N·K / median call time; higher is better) and **QNK / peer** "
-               "(> 1: QNK faster):")
+    def md_table(cols):
+        out.append("| " + " | ".join(head[c] for c in cols) + " |")
+        out.append("|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|")
+        for row in rows:
+            out.append("| " + " | ".join(row[c] for c in cols) + " |")
+        out.append("")
+
+    n_g = 1 + len(data["libs"]) + (1 if "qnk" in data["libs"] else 0) + 1
+    out.append("**GFLOP/s** (2·M·N·K / median call time; higher is better):")
     out.append("")
-    out.append("| " + " | ".join(head) + " |")
-    out.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
-    for row in rows:
-        out.append("| " + " | ".join(row) + " |")
-    out.append("")
+    md_table(list(range(n_g)))
+    if "qnk" in data["libs"]:
+        out.append("**QNK / peer** (ratio of GFLOP/s; > 1: QNK faster):")
+        out.append("")
+        md_table([0] + list(range(n_g, len(head))))
     if plot_path:
         rel = os.path.relpath(Path(plot_path).resolve(), Path(md_path).resolve().parent)
         out.append(f"![f32 GEMM single thread]({rel})")
@@ -551,15 +585,39 @@ def markdown(data, md_path, plot_path):
         variants = []
         for shape in data["shapes"]:
             r = tab.get((*shape, "libxsmm"))
-            mm = re.search(r"variant=(\w+\([^)]*\))", (r or {}).get("info") or "")
+            mm = re.search(r"variant=(\w+)\(mb=(\d+),nb=(\d+),kb=(\d+)\)", (r or {}).get("info") or "")
             if mm:
-                variants.append(f"{shape_label(shape)}: {mm.group(1)}")
+                kind, blocks = mm.group(1), "x".join(mm.group(2, 3, 4))
+                variants.append(f"{shape_label(shape)} {kind}"
+                                + ("" if kind == "direct" else f" {blocks}"))
         out.append("- libxsmm is a small-GEMM JIT library (`libxsmm_sgemm` hands large shapes to "
                    "a fallback BLAS). Its column is its own JIT kernels from `libxsmm_smmdispatch`, "
                    "the fastest of: one kernel for the whole product (`direct`, dims ≤ 512), "
                    "blocks of C with kernels reading operands in place (`tiled`), or B panels "
                    "copied contiguous first (`packed`), chosen per shape by a short search. "
-                   "Chosen: " + "; ".join(variants) + ".")
+                   "Chosen (blocks of N x M x K): " + "; ".join(variants) + ".")
+    llm = [tuple(s) for s in data["shapes"] if s[0] <= 16 and s[1] * s[2] >= 4096 * 4096]
+    if llm:
+        bits = []
+        for shape in llm:
+            best = min((r for r in (tab.get((*shape, l)) for l in data["libs"])
+                        if r and r.get("median_ms")), key=lambda r: float(r["median_ms"]), default=None)
+            if best:
+                gbs = 4.0 * shape[1] * shape[2] / (float(best["median_ms"]) * 1e-3) * 1e-9
+                bits.append(f"M={shape[0]}: {LABEL[best['lib']]} {float(best['median_ms']):.2f} ms "
+                            f"= {gbs:.1f} GB/s of B")
+        out.append(f"- The small-M LLM shapes are memory-bound, not FMA-bound: B alone is "
+                   f"{4 * llm[0][1] * llm[0][2] / 2**20:.0f} MiB (L3: {m['caches'].split('L3 ')[-1]}) "
+                   f"and is read from DRAM on every call; fastest: " + "; ".join(bits) + ".")
+    if "iree-dt" in data["libs"]:
+        out.append("- IREE-dt adds `--iree-opt-data-tiling` (packed operand layouts, which the "
+                   "plain flags do not enable). B is a runtime argument here, as for every peer, so "
+                   "it is re-packed on every call; that dominates the small-M shapes. With B a "
+                   "compile-time constant (model weights) IREE would pack it once (not measured).")
+    spreads = data.get("checksum_spread") or {}
+    if spreads:
+        out.append(f"- Checksums (sum of C) of all peers agree to {max(spreads.values()):.1e} relative "
+                   "(worst shape), on top of each peer's float64 spot check.")
     out.append("- Timing: each peer runs in its own process after warm-up for about "
                f"{data['target_s']} s; C peers (`benchmarks/peers/gemm_peers.c`) report the median of "
                "individually timed calls, IREE the median of google-benchmark repetitions "

@@ -33,7 +33,6 @@ comparable across peers.
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess

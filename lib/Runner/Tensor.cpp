@@ -175,7 +175,8 @@ Tensor::Tensor(TensorSpec tensorType) : type(std::move(tensorType)) {
   bytes = (bytes + 63) / 64 * 64;
   storage.reset(static_cast<uint8_t *>(std::aligned_alloc(64, bytes)));
   if (!storage)
-    llvm::report_fatal_error("out of memory allocating a " + type.str() +
+    llvm::report_fatal_error(llvm::Twine("out of memory allocating a ") +
+                             type.str() +
                              " tensor");
   std::memset(storage.get(), 0, bytes);
 }

@@ -55,10 +55,6 @@ static cl::list<std::string>
     features("features", cl::CommaSeparated,
              cl::desc("Target feature overrides, e.g. +avx512f,-avx512bw"),
              cl::cat(category));
-static cl::opt<unsigned>
-    threads("threads", cl::init(1),
-            cl::desc("Threads to run on (only 1 is implemented; more warn)"),
-            cl::cat(category));
 static cl::opt<uint64_t> seed("seed", cl::init(0),
                               cl::desc("Seed of the random inputs"),
                               cl::cat(category));
@@ -206,7 +202,7 @@ static JITKernel::Call bindCall(const JITKernel &kernel,
   return kernel.bind(in, out);
 }
 
-static int run() {
+static int run(unsigned threads) {
   if (threads == 0)
     return fail("--threads must be at least 1");
   if (threads > 1)
@@ -421,6 +417,14 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  // The shared LLVM library registers an undocumented `threads` option of
+  // its own; unregister it before ours exists, or the two collide.
+  if (cl::Option *other = cl::getRegisteredOptions().lookup("threads"))
+    other->removeArgument();
+  static cl::opt<unsigned> threads(
+      "threads", cl::init(1),
+      cl::desc("Threads to run on (only 1 is implemented; more warn)"),
+      cl::cat(category));
   // libLLVM registers hundreds of options; --help shows ours (the others
   // still work, and --help-hidden lists them).
   cl::HideUnrelatedOptions(category);
@@ -429,5 +433,5 @@ int main(int argc, char **argv) {
       "qnk-run: JIT-compile an entry function through the QNK CPU pipeline, "
       "run it, and optionally verify it against the reference pipeline and "
       "time it\n");
-  return run();
+  return run(threads);
 }
