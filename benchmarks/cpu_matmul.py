@@ -42,6 +42,7 @@ import sys
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))     # for iree_matmul's input helpers
 REPO = BENCH_DIR.parent
 OUT_DIR = BENCH_DIR / "out"
 
@@ -245,7 +246,9 @@ def qnk_mlir(m, n, k):
 
 def run_qnk(shape, args, env, est_ms):
     """Time QNK through qnk-run. est_ms: expected call time (from the peers)
-    to size --bench; a short calibration run corrects it when QNK differs."""
+    to size --bench; a short calibration run corrects it when QNK differs.
+    QNK gets the peers' input matrices (--input .npy) and its result
+    (--output) is checksummed and spot-checked like theirs."""
     m, n, k = shape
     qnk_run = Path(args.qnk_run)
     if not qnk_run.exists():
@@ -255,8 +258,15 @@ def run_qnk(shape, args, env, est_ms):
     src.parent.mkdir(parents=True, exist_ok=True)
     src.write_text(qnk_mlir(m, n, k))
 
+    import numpy as np
+    from iree_matmul import ensure_inputs, spot_check
+
+    a_npy, b_npy = ensure_inputs(m, n, k)
+    c_npy = OUT_DIR / "qnk" / f"c_{m}x{n}x{k}.npy"
+
     def once(iters):
-        cmd = [str(qnk_run), str(src), "-e", "mm", "--target=host", f"--bench={iters}", "--json"]
+        cmd = [str(qnk_run), str(src), "-e", "mm", "--target=host", f"--bench={iters}", "--json",
+               f"--input={a_npy}", f"--input={b_npy}", f"--output={c_npy}"]
         if args.qnk_verify:
             cmd.append("--verify")
         try:
@@ -277,11 +287,21 @@ def run_qnk(shape, args, env, est_ms):
     iters = int(min(max(args.target_s * 1e3 / float(res["median_ms"]), 5), 200000))
     final, err = once(iters)
     if final is None:
-        final = res
+        final, iters = res, calib_iters
         final["note"] = f"full run failed ({err}); calibration run reported"
     final = dict(final)
     final.update({"lib": "qnk", "m": m, "n": n, "k": k, "reps": iters,
-                  "error": final.get("error")})
+                  "error": final.get("error"),
+                  "info": f"qnk-run --target=host (compiled for {final.get('target', '?')}"
+                          f"{', features ' + ','.join(final['features']) if final.get('features') else ''})"})
+    try:
+        c = np.load(c_npy)
+        final["checksum"] = float(c.astype(np.float64).sum())
+        final["max_rel_err"] = spot_check(np.load(a_npy), np.load(b_npy), c)
+        if final["max_rel_err"] > 1e-4:
+            final["error"] = "result mismatch vs double reference (max_rel_err > 1e-4)"
+    except (OSError, ValueError) as e:
+        final["note"] = f"no --output to check ({e})"
     if final.get("gflops") is None:
         final["gflops"] = 2.0 * m * n * k / (float(final["median_ms"]) * 1e-3) * 1e-9
     if args.qnk_verify and final.get("verified") is False:
@@ -359,8 +379,7 @@ def measure(args):
     spread = {}
     for shape in args.shapes:
         sums = [r["checksum"] for r in results
-                if (r["m"], r["n"], r["k"]) == tuple(shape) and r["lib"] != "qnk"
-                and r.get("checksum") is not None]
+                if (r["m"], r["n"], r["k"]) == tuple(shape) and r.get("checksum") is not None]
         if len(sums) > 1:
             ref = max(abs(x) for x in sums) or 1.0
             spread["x".join(map(str, shape))] = (max(sums) - min(sums)) / ref
@@ -511,8 +530,6 @@ def peer_notes(data):
             info = info.split("; variant=")[0] + "; per-shape variant below"
         if lib in ("iree", "iree-dt") and info:
             info = info.replace("; compile: ", "; `iree-compile ").replace("; timed by", "`; timed by")
-        if lib == "qnk" and info is None and not err:
-            info = "qnk-run --target=host"
         line = f"- **{LABEL[lib]}**: " + (info or "")
         if err:
             line += f" — not measured for some/all shapes: {err}"
@@ -616,14 +633,15 @@ def markdown(data, md_path, plot_path):
                    "compile-time constant (model weights) IREE would pack it once (not measured).")
     spreads = data.get("checksum_spread") or {}
     if spreads:
-        out.append(f"- Checksums (sum of C) of all peers agree to {max(spreads.values()):.1e} relative "
+        out.append(f"- Checksums (sum of C) of all libraries agree to {max(spreads.values()):.1e} relative "
                    "(worst shape), on top of each peer's float64 spot check.")
     out.append("- Timing: each peer runs in its own process after warm-up for about "
                f"{data['target_s']} s; C peers (`benchmarks/peers/gemm_peers.c`) report the median of "
                "individually timed calls, IREE the median of google-benchmark repetitions "
                "(`iree-benchmark-module --device=local-sync`), QNK the median that "
                "`qnk-run --bench` reports. All peers' results are spot-checked against a "
-               "float64 reference; inputs are identical across the C peers and IREE.")
+               "float64 reference; all get identical inputs (QNK and IREE read them from "
+               "`.npy` files that `gemm_peers` regenerates bit-for-bit).")
     out.append("- Environment: `OPENBLAS_CORETYPE`/`OPENBLAS_L2_SIZE` unset (OpenBLAS picks its "
                "own kernel), `OPENBLAS_NUM_THREADS=BLIS_NUM_THREADS=OMP_NUM_THREADS=1`, "
                "`DNNL_MAX_THREADS=1`; IREE's local-sync driver is single-threaded.")

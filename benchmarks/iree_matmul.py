@@ -62,6 +62,39 @@ def fill(n_elems, seed):
     return ((z >> np.uint64(40)).astype(np.float64) * (2.0 / 16777216.0) - 1.0).astype(np.float32)
 
 
+def ensure_inputs(m, n, k, data_dir=HERE / "out" / "data"):
+    """A (MxK, seed 1) and B (KxN, seed 2) as .npy files, written once; these
+    are the inputs of every peer (gemm_peers builds the same in memory)."""
+    import numpy as np
+
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, rows, cols, seed in (("a", m, k, 1), ("b", k, n, 2)):
+        path = data_dir / f"{name}_{rows}x{cols}_seed{seed}.npy"
+        if not path.exists() or path.stat().st_size < 4 * rows * cols:
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, fill(rows * cols, seed).reshape(rows, cols))
+            tmp.replace(path)
+        paths.append(path)
+    return paths
+
+
+def spot_check(a, b, c):
+    """Max relative error of 64 entries of C against a float64 reference
+    (error / sum of |products|), as gemm_peers does."""
+    import numpy as np
+
+    rng = np.random.default_rng(12345)
+    ii = rng.integers(0, a.shape[0], 64)
+    jj = rng.integers(0, b.shape[1], 64)
+    prods = a[ii, :].astype(np.float64) * b[:, jj].T.astype(np.float64)
+    ref = prods.sum(axis=1)
+    mag = np.abs(prods).sum(axis=1)
+    err = np.abs(c[ii, jj] - ref) / np.where(mag > 0, mag, 1.0)
+    return float(err.max())
+
+
 def matmul_mlir(m, n, k):
     """linalg.matmul on tensors, zero-initialised accumulator (C = A*B)."""
     return f"""func.func @mm(%a: tensor<{m}x{k}xf32>, %b: tensor<{k}x{n}xf32>) -> tensor<{m}x{n}xf32> {{
@@ -131,15 +164,7 @@ def verify(vmfb, a, b):
     ctx.add_vm_module(rt.VmModule.copy_buffer(ctx.instance, vmfb.read_bytes()))
     fn = ctx.modules.module["mm"]
     c = np.asarray(fn(a, b).to_host())
-    # Spot check 64 entries against a float64 reference (as gemm_peers does).
-    rng = np.random.default_rng(12345)
-    ii = rng.integers(0, a.shape[0], 64)
-    jj = rng.integers(0, b.shape[1], 64)
-    prods = a[ii, :].astype(np.float64) * b[:, jj].T.astype(np.float64)
-    ref = prods.sum(axis=1)
-    mag = np.abs(prods).sum(axis=1)
-    err = np.abs(c[ii, jj] - ref) / np.where(mag > 0, mag, 1.0)
-    return c, ctx, fn, float(err.max())
+    return c, ctx, fn, spot_check(a, b, c)
 
 
 def bench_module(tool, vmfb, a_npy, b_npy, reps, target_s):
@@ -210,7 +235,7 @@ def main():
 
     try:
         import numpy as np
-        import iree.runtime  # noqa: F401
+        import iree.runtime  # noqa: F401 - only checking that it is installed
     except ImportError as e:
         print(json.dumps(result(m, n, k, error=f"IREE runtime not importable ({e}); "
                                 "pip install iree-base-compiler iree-base-runtime")))
@@ -221,8 +246,8 @@ def main():
         print(json.dumps(result(m, n, k, error=f"compile: {e}")))
         return
 
-    a = fill(m * k, 1).reshape(m, k)
-    b = fill(k * n, 2).reshape(k, n)
+    a_npy, b_npy = ensure_inputs(m, n, k)
+    a, b = np.load(a_npy), np.load(b_npy)
     c, ctx, fn, max_rel = verify(vmfb, a, b)
     checksum = float(c.astype(np.float64).sum())
     try:
@@ -238,9 +263,6 @@ def main():
 
     tool = find_tool("iree-benchmark-module")
     if tool:
-        a_npy, b_npy = work_dir / f"a_{m}x{k}.npy", work_dir / f"b_{k}x{n}.npy"
-        np.save(a_npy, a)
-        np.save(b_npy, b)
         med, mn, calls = bench_module(tool, vmfb, a_npy, b_npy, args.reps, args.target_s)
         info += "; timed by iree-benchmark-module --device=local-sync (median of repetition means)"
     else:

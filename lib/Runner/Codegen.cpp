@@ -47,11 +47,29 @@ qnk::runner::getFeaturesMissingOnHost(const TargetSpec &target) {
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
   llvm::SmallVector<std::string> missing;
   for (const std::string &feature : target.resolved.features) {
+    // LLVM's host detection reports every feature it probes; the ones it
+    // does not probe (x87) are part of every x86-64 CPU.
     auto it = host.find(feature);
-    if (it == host.end() || !it->second)
+    if (it != host.end() && !it->second)
       missing.push_back(feature);
   }
   return missing;
+}
+
+bool qnk::runner::isIntrinsicOnlyFeature(llvm::StringRef feature) {
+  // System and special-purpose instructions: LLVM's x86 backend emits them
+  // only for their intrinsics, never to implement ordinary IR, and the QNK
+  // pipelines call none of those intrinsics.
+  static constexpr llvm::StringLiteral features[] = {
+      "cldemote", "clflushopt", "clwb",     "clzero",   "enqcmd",
+      "fsgsbase", "hreset",     "invpcid",  "kl",       "lwp",
+      "movdir64b", "movdiri",   "mwaitx",   "pconfig",  "pku",
+      "prefetchi", "ptwrite",   "rdpid",    "rdpru",    "rdrnd",
+      "rdseed",   "rtm",        "serialize", "sgx",     "shstk",
+      "tsxldtrk", "uintr",      "usermsr",  "waitpkg",  "wbnoinvd",
+      "widekl",   "xsave",      "xsavec",   "xsaveopt", "xsaves",
+  };
+  return llvm::is_contained(features, feature);
 }
 
 std::string qnk::runner::getCodegenFeatureString(const ResolvedCPU &cpu) {

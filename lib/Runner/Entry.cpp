@@ -103,8 +103,13 @@ FailureOr<EntryInfo> qnk::runner::analyzeEntry(ModuleOp module,
                                                llvm::StringRef name) {
   auto func = module.lookupSymbol<func::FuncOp>(name);
   if (!func) {
-    InFlightDiagnostic diag = emitError(module.getLoc())
-                              << "entry function '" << name << "' not found";
+    // A module the parser made implicitly sits at line 0, which no editor
+    // can jump to: point at the start of the file instead.
+    Location loc = module.getLoc();
+    if (auto file = dyn_cast<FileLineColLoc>(loc); file && file.getLine() == 0)
+      loc = FileLineColLoc::get(file.getFilename(), 1, 1);
+    InFlightDiagnostic diag = emitError(loc) << "entry function '" << name
+                                             << "' not found";
     if (Operation *other = module.lookupSymbol(name)) {
       diag << ": '" << name << "' is a '" << other->getName()
            << "', not a 'func.func'";

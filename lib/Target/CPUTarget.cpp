@@ -87,6 +87,9 @@ qnk::resolveCPU(llvm::StringRef cpuName, llvm::ArrayRef<std::string> overrides) 
           "skylake-avx512, sapphirerapids, or 'host')");
     llvm::SmallVector<llvm::StringRef> list;
     llvm::X86::getFeaturesForCPU(cpu, list);
+    // SSE2 is part of x86-64 itself; LLVM's tables leave it implicit for
+    // the baseline `x86-64` CPU.
+    list.push_back("sse2");
     // The CPU tables list what each generation adds; close the set under
     // LLVM's implications (avx512f implies avx2 ... sse2).
     for (llvm::StringRef f : list) {
@@ -122,9 +125,6 @@ qnk::resolveCPU(llvm::StringRef cpuName, llvm::ArrayRef<std::string> overrides) 
     if (kv.second)
       r.features.push_back(kv.first().str());
   std::sort(r.features.begin(), r.features.end());
-  if (!r.has("sse2"))
-    return llvm::createStringError("target '" + cpu +
-                                   "' is not an x86-64 CPU (no SSE2)");
   if (r.has("avx512f")) {
     r.vectorBits = 512;
     r.vectorRegisters = 32;

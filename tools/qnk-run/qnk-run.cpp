@@ -202,6 +202,43 @@ static JITKernel::Call bindCall(const JITKernel &kernel,
   return kernel.bind(in, out);
 }
 
+/// Refuses a target whose code could use instructions this CPU lacks, before
+/// anything is compiled or run. Features that only intrinsics use are turned
+/// off instead (the code is the same), with a note.
+static LogicalResult checkHostSupport(TargetSpec &target) {
+  llvm::SmallVector<std::string> missing = getFeaturesMissingOnHost(target);
+  if (missing.empty())
+    return success();
+  llvm::SmallVector<std::string> blocking, dropped;
+  for (const std::string &f : missing)
+    (isIntrinsicOnlyFeature(f) ? dropped : blocking).push_back(f);
+  if (!blocking.empty()) {
+    std::string drop;
+    for (const std::string &f : missing)
+      drop += (drop.empty() ? "-" : ",-") + f;
+    fail("target '" + target.name + "' (" + target.resolved.cpu +
+         ") needs CPU features this machine lacks: " +
+         llvm::join(blocking, ", ") +
+         "; nothing was run (pick another --target, or turn them off with "
+         "--features=" +
+         drop + ")");
+    return failure();
+  }
+  std::vector<std::string> overrides = target.overrides;
+  for (const std::string &f : dropped)
+    overrides.push_back("-" + f);
+  llvm::Expected<TargetSpec> reduced = resolveTarget(target.name, overrides);
+  if (!reduced) {
+    fail(llvm::toString(reduced.takeError()));
+    return failure();
+  }
+  llvm::WithColor::note(llvm::errs(), "qnk-run")
+      << "this machine lacks " << llvm::join(dropped, ", ")
+      << "; compiling without them (QNK code does not use them)\n";
+  target = std::move(*reduced);
+  return success();
+}
+
 static int run(unsigned threads) {
   if (threads == 0)
     return fail("--threads must be at least 1");
@@ -233,18 +270,8 @@ static int run(unsigned threads) {
   llvm::Expected<TargetSpec> target = resolveTarget(targetName, overrides);
   if (!target)
     return fail(llvm::toString(target.takeError()));
-  llvm::SmallVector<std::string> missing = getFeaturesMissingOnHost(*target);
-  if (!missing.empty()) {
-    std::string drop;
-    for (const std::string &f : missing)
-      drop += (drop.empty() ? "-" : ",-") + f;
-    return fail("target '" + targetName + "' (" + target->resolved.cpu +
-                ") needs CPU features this machine lacks: " +
-                llvm::join(missing, ", ") +
-                "; nothing was run (pick another --target, or drop them "
-                "with --features=" +
-                drop + ")");
-  }
+  if (failed(checkHostSupport(*target)))
+    return 1;
 
   if (!outputFiles.empty() && outputFiles.size() != entry->results.size()) {
     emitError(entry->loc) << "'" << entryName << "' returns "
@@ -375,7 +402,7 @@ static int run(unsigned threads) {
       resultsJSON.push_back(llvm::json::Object{
           {"shape", jsonShape(t)},
           {"dtype", getElementTypeName(t.elementType)}});
-    for (const std::string &f : overrides)
+    for (const std::string &f : target->overrides)
       featuresJSON.push_back(f);
     llvm::json::Object object{
         {"entry", entryName},

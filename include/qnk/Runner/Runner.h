@@ -234,8 +234,14 @@ struct TargetSpec {
 llvm::Expected<TargetSpec> resolveTarget(llvm::StringRef name,
                                          llvm::ArrayRef<std::string> overrides);
 
-/// Features `target` enables that the running CPU does not have, sorted.
+/// Features `target` enables that the running CPU does not have (those
+/// LLVM's host detection reports off), sorted.
 llvm::SmallVector<std::string> getFeaturesMissingOnHost(const TargetSpec &target);
+
+/// True for features whose instructions LLVM emits only for their
+/// intrinsics (mwaitx, pku, movdiri, ...), which QNK code never calls: a
+/// target can drop them to run on a CPU that lacks them, with the same code.
+bool isIntrinsicOnlyFeature(llvm::StringRef feature);
 
 /// The LLVM feature string code generation must use for `cpu`: every
 /// resolved feature enabled, and every feature the CPU name implies but the
