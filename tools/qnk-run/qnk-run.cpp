@@ -214,7 +214,7 @@ static LogicalResult checkHostSupport(TargetSpec &target) {
     (isIntrinsicOnlyFeature(f) ? dropped : blocking).push_back(f);
   if (!blocking.empty()) {
     std::string drop;
-    for (const std::string &f : missing)
+    for (const std::string &f : blocking)
       drop += (drop.empty() ? "-" : ",-") + f;
     fail("target '" + target.name + "' (" + target.resolved.cpu +
          ") needs CPU features this machine lacks: " +

@@ -1,0 +1,218 @@
+//===- qnk-compile.cpp - Ahead-of-time compile a QNK entry for C callers -----===//
+//
+// Compiles one entry function through the fast CPU pipeline into a
+// relocatable object (or a shared library, or assembly) exporting
+// `void NAME(const T *arg0, ..., T *result0, ...)`, plus a C header.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qnk/InitAll.h"
+#include "qnk/Runner/Runner.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace qnk::runner;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("qnk-compile options");
+
+static cl::opt<std::string> inputFilename(cl::Positional, cl::Required,
+                                          cl::desc("<input .mlir file>"),
+                                          cl::cat(category));
+static cl::opt<std::string>
+    entryName("e", cl::Required,
+              cl::desc("Entry function to export (also the C name)"),
+              cl::value_desc("name"), cl::cat(category));
+static cl::alias entryAlias("entry", cl::aliasopt(entryName),
+                            cl::desc("Alias for -e"), cl::cat(category));
+static cl::opt<std::string>
+    targetName("target",
+               cl::desc("CPU to compile for: host or an LLVM x86-64 CPU name "
+                        "(znver4, skylake-avx512, sapphirerapids, ...)"),
+               cl::init("host"), cl::cat(category));
+static cl::list<std::string>
+    features("features", cl::CommaSeparated,
+             cl::desc("Target feature overrides, e.g. +avx512f,-avx512bw"),
+             cl::cat(category));
+static cl::opt<std::string>
+    outputFilename("o", cl::Required,
+                   cl::desc("Output file: an object file, a shared library "
+                            "with --shared, assembly with -S"),
+                   cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string>
+    headerFilename("header", cl::desc("Also write a C header for the entry"),
+                   cl::value_desc("file.h"), cl::cat(category));
+static cl::opt<bool>
+    emitShared("shared",
+               cl::desc("Link the object into a shared library (with --cc)"),
+               cl::cat(category));
+static cl::opt<bool> emitAssembly("S", cl::desc("Write assembly, not code"),
+                                  cl::cat(category));
+static cl::opt<std::string>
+    compilerDriver("cc",
+                   cl::desc("Compiler driver that links --shared libraries "
+                            "(default: clang-22, then clang, from PATH)"),
+                   cl::value_desc("path"), cl::cat(category));
+
+static cl::extrahelp moreHelp(R"(
+The exported function takes one pointer per tensor, the arguments in order
+and then the results: dense row-major buffers, bf16/f16 as uint16_t bit
+patterns, results fully written and not overlapping the arguments. The object
+defines only that function (everything else is internal) and needs nothing
+at run time but malloc and free. Objects are position-independent, so they
+link into executables and shared libraries alike.
+
+Example:
+  qnk-compile mm.mlir -e mm --target=znver4 -o mm.o --header=mm.h
+  cc main.c mm.o -o main
+)");
+
+static int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "qnk-compile") << message << "\n";
+  return 1;
+}
+
+/// Emits the object (or assembly) into `path`.
+static llvm::Error writeCode(ModuleOp lowered, const EntryInfo &entry,
+                             const TargetSpec &target, llvm::StringRef path) {
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> out =
+      openOutputFile(path, &error);
+  if (!out)
+    return llvm::createStringError(error);
+  llvm::CodeGenFileType type = emitAssembly
+                                   ? llvm::CodeGenFileType::AssemblyFile
+                                   : llvm::CodeGenFileType::ObjectFile;
+  // Object writers seek back to patch headers; stdout cannot.
+  std::optional<llvm::buffer_ostream> buffer;
+  llvm::raw_pwrite_stream *os = &out->os();
+  if (!out->os().supportsSeeking())
+    os = &buffer.emplace(out->os());
+  if (llvm::Error e = emitCInterfaceObject(lowered, entry, target, type, *os))
+    return e;
+  buffer.reset();
+  out->keep();
+  return llvm::Error::success();
+}
+
+/// Links `object` into the shared library `path` with the compiler driver.
+static llvm::Error linkShared(llvm::StringRef object, llvm::StringRef path) {
+  std::string driver = compilerDriver;
+  if (driver.empty()) {
+    for (llvm::StringRef name : {"clang-22", "clang"}) {
+      if (llvm::ErrorOr<std::string> found =
+              llvm::sys::findProgramByName(name)) {
+        driver = *found;
+        break;
+      }
+    }
+  }
+  if (driver.empty())
+    return llvm::createStringError(
+        "--shared needs a compiler driver to link: none of clang-22, clang "
+        "is on PATH (name one with --cc)");
+  llvm::SmallVector<llvm::StringRef> args = {driver, "-shared", "-o", path,
+                                             object};
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(driver, args, std::nullopt, {}, 0, 0,
+                                     &error);
+  if (rc != 0)
+    return llvm::createStringError(
+        "linking '" + path.str() + "' with '" + driver + "' failed" +
+        (error.empty() ? " (exit code " + std::to_string(rc) + ")"
+                       : ": " + error));
+  return llvm::Error::success();
+}
+
+static int run() {
+  if (emitShared && emitAssembly)
+    return fail("--shared and -S exclude each other");
+
+  DialectRegistry registry;
+  qnk::registerAllDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      openInputFile(inputFilename, &error);
+  if (!file)
+    return fail(error);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+  FailureOr<EntryInfo> entry = analyzeEntry(*module, entryName);
+  if (failed(entry))
+    return 1;
+  if (!isValidCIdentifier(entryName)) {
+    emitError(entry->loc) << "entry '" << entryName
+                          << "' is not a valid C function name";
+    return 1;
+  }
+
+  std::vector<std::string> overrides(features.begin(), features.end());
+  llvm::Expected<TargetSpec> target = resolveTarget(targetName, overrides);
+  if (!target)
+    return fail(llvm::toString(target.takeError()));
+
+  auto lowered = lowerToLLVMDialect(*module, Pipeline::Fast, *target);
+  if (failed(lowered))
+    return 1;
+
+  if (!emitShared) {
+    if (llvm::Error e = writeCode(**lowered, *entry, *target, outputFilename))
+      return fail(llvm::toString(std::move(e)));
+  } else {
+    llvm::SmallString<128> object;
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("qnk-compile", "o", object))
+      return fail("cannot create a temporary object file: " + ec.message());
+    llvm::FileRemover removeObject(object);
+    if (llvm::Error e = writeCode(**lowered, *entry, *target, object))
+      return fail(llvm::toString(std::move(e)));
+    if (llvm::Error e = linkShared(object, outputFilename))
+      return fail(llvm::toString(std::move(e)));
+  }
+
+  if (!headerFilename.empty()) {
+    std::unique_ptr<llvm::ToolOutputFile> out =
+        openOutputFile(headerFilename, &error);
+    if (!out)
+      return fail(error);
+    out->os() << generateCHeader(*entry, *target,
+                                 llvm::sys::path::filename(inputFilename));
+    out->keep();
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "qnk-compile: compile an entry function through the QNK CPU pipeline "
+      "into an object file with a plain C entry point\n");
+  return run();
+}
