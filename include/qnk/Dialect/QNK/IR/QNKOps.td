@@ -139,8 +139,8 @@ def QNK_MatmulOp : QNK_Op<"matmul", [Pure]> {
     shape `K×N` and C of shape `M×N`. `ext` widens each operand to the
     accumulator type before the product: `f32`, `bf16` and `f16` operands
     accumulate in `f32`; `i8` (signed) and `ui8` (unsigned) operands
-    accumulate exactly in `i32` (wrapping on overflow, which needs K > 2^17
-    for 8-bit operands). Supported pairs: f32×f32→f32, bf16×bf16→f32,
+    accumulate exactly in `i32` (wrapping modulo 2^32, which needs K > 2^17
+    for i8 x i8 and K > 65793 for ui8 x i8). Supported pairs: f32×f32→f32, bf16×bf16→f32,
     f16×f16→f32, i8×i8→i32, ui8×i8→i32.
 
     `transpose_a` means A is stored `K×M`; `transpose_b` means B is stored
