@@ -52,7 +52,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  ConvertVectorToLLVMPassOptions v2llvm;
+  v2llvm.x86Vector = true; // x86vector.avx512.dot (vdpbf16ps)
+  pm.addPass(createConvertVectorToLLVMPass(v2llvm));
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass()); // expand-strided-metadata makes some

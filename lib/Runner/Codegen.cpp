@@ -4,11 +4,13 @@
 #include "qnk/Pipelines/Pipelines.h"
 #include "qnk/Runner/Runner.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -130,10 +132,38 @@ qnk::runner::createTargetMachine(const ResolvedCPU &cpu,
 // Lowering and translation
 //===----------------------------------------------------------------------===//
 
+/// Erases the functions `entry` does not reach through symbol references,
+/// so that other functions of the file (which may not even compile) cannot
+/// get in the way.
+static void eraseUnreachableFunctions(ModuleOp module, llvm::StringRef entry) {
+  SymbolTable table(module);
+  Operation *root = table.lookup(entry);
+  if (!root)
+    return;
+  llvm::SmallPtrSet<Operation *, 8> live = {root};
+  llvm::SmallVector<Operation *> worklist = {root};
+  while (!worklist.empty()) {
+    std::optional<SymbolTable::UseRange> uses =
+        SymbolTable::getSymbolUses(worklist.pop_back_val());
+    if (!uses)
+      return; // Unknown uses: keep everything.
+    for (const SymbolTable::SymbolUse &use : *uses)
+      if (Operation *symbol =
+              table.lookup(use.getSymbolRef().getRootReference()))
+        if (live.insert(symbol).second)
+          worklist.push_back(symbol);
+  }
+  for (Operation &op :
+       llvm::make_early_inc_range(module.getBody()->getOperations()))
+    if (isa<func::FuncOp>(op) && !live.contains(&op))
+      op.erase();
+}
+
 FailureOr<OwningOpRef<ModuleOp>>
-qnk::runner::lowerToLLVMDialect(ModuleOp module, Pipeline pipeline,
-                                const TargetSpec &target) {
+qnk::runner::lowerToLLVMDialect(ModuleOp module, llvm::StringRef entry,
+                                Pipeline pipeline, const TargetSpec &target) {
   OwningOpRef<ModuleOp> clone(module.clone());
+  eraseUnreachableFunctions(*clone, entry);
   PassManager pm(module.getContext());
   // Honors --mlir-print-ir-after-all and friends where a tool registered
   // them; a no-op otherwise.

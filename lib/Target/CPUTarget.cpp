@@ -198,28 +198,42 @@ qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt,
                                    str(aElt) + " x " + str(bElt));
   int64_t lanes = target.getVectorBits() / 32;
   int64_t regs = target.getVectorRegisters();
+  auto kernel = [&](NanoKernelKind kind, int64_t vl, int64_t kr,
+                    int64_t scratch) {
+    RegisterBlock rb = selectRegisterBlock(regs, scratch);
+    if (rows > 0 && rows < rb.mr)
+      rb = selectShortRegisterBlock(regs, rows, scratch);
+    return NanoKernelAttr::get(ctx, kind, rb.mr, rb.nv, vl, kr);
+  };
   if (acc.isF32()) {
+    // bf16 pairs straight into vdpbf16ps: half the operand bytes of f32 and
+    // two products per lane and instruction.
+    if (aElt.isBF16() && lanes == 16 && target.hasFeature("avx512bf16"))
+      return kernel(NanoKernelKind::dpbf16_f32, lanes, 2, 0);
     if (!target.hasFeature("fma") && !target.hasFeature("avx512f"))
       return llvm::createStringError(
           "target '" + target.getCpu().str() +
           "' has no FMA: the f32 nanokernel needs +fma (AVX2-class or newer)");
-    RegisterBlock rb = selectRegisterBlock(regs);
-    if (rows > 0 && rows < rb.mr)
-      rb = selectShortRegisterBlock(regs, rows);
-    return NanoKernelAttr::get(ctx, NanoKernelKind::fma_f32, rb.mr, rb.nv,
-                               lanes, 1);
+    return kernel(NanoKernelKind::fma_f32, lanes, 1, 0);
   }
-  // 8-bit integers: widened to i16 pairs and multiplied with vpmaddwd, whose
-  // i32 result needs one scratch register before it is added.
+  // u8 x s8 is exactly what vpdpbusd multiplies: four products per lane,
+  // accumulated in place.
+  if (aElt.isUnsignedInteger(8)) {
+    if (lanes == 16 && target.hasFeature("avx512vnni") &&
+        target.hasFeature("avx512bw"))
+      return kernel(NanoKernelKind::dpbusd_u8s8, 16, 4, 0);
+    if (target.hasFeature("avxvnni") ||
+        (target.hasFeature("avx512vnni") && target.hasFeature("avx512vl")))
+      return kernel(NanoKernelKind::dpbusd_u8s8, 8, 4, 0);
+  }
+  // Other 8-bit pairs: widened to i16 pairs and multiplied with vpmaddwd,
+  // whose i32 result needs one scratch register before it is added (LLVM
+  // fuses the two into vpdpwssd where AVX512-VNNI exists).
   if (!target.hasFeature("avx2"))
     return llvm::createStringError("target '" + target.getCpu().str() +
                                    "' has no AVX2: the " + str(aElt) + " x " +
                                    str(bElt) + " nanokernel needs +avx2");
   if (lanes == 16 && !target.hasFeature("avx512bw"))
     lanes = 8; // 512-bit vpmaddwd is AVX512-BW.
-  RegisterBlock rb = selectRegisterBlock(regs, /*scratchRegisters=*/1);
-  if (rows > 0 && rows < rb.mr)
-    rb = selectShortRegisterBlock(regs, rows, /*scratchRegisters=*/1);
-  return NanoKernelAttr::get(ctx, NanoKernelKind::pmaddwd_i16, rb.mr, rb.nv,
-                             lanes, 2);
+  return kernel(NanoKernelKind::pmaddwd_i16, lanes, 2, 1);
 }

@@ -13,6 +13,7 @@
 #include "qnk/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 
 namespace qnk {
 #define GEN_PASS_DEF_QNKCOMPOSENANOKERNELS
@@ -181,7 +182,8 @@ private:
                           b, loc, a, ValueRange{ib.add(row0, cIdx(i)), k});
       return vector::BroadcastOp::create(b, loc, bVecTy, s);
     }
-    // An i16 pair broadcast as one 32-bit lane.
+    // kr elements (an i16 or bf16 pair, a u8 quad) broadcast as one 32-bit
+    // lane.
     auto pairTy = VectorType::get({kr}, opTy);
     Value pair = vector::LoadOp::create(b, loc, pairTy, a,
                                         ValueRange{aPanel, k, cIdx(i * kr)});
@@ -208,6 +210,18 @@ private:
                        .getResult(0);
       return arith::AddIOp::create(b, loc, acc, prod);
     }
+    case NanoKernelKind::dpbusd_u8s8: {
+      // The 256-bit form is encoded as AVX-VNNI ({vex}) where only that
+      // exists.
+      StringRef intrin = vl == 16 ? "llvm.x86.avx512.vpdpbusd.512"
+                                  : "llvm.x86.avx512.vpdpbusd.256";
+      return LLVM::CallIntrinsicOp::create(b, loc, accVecTy,
+                                           b.getStringAttr(intrin),
+                                           ValueRange{acc, bcast, bvec})
+          .getResult(0);
+    }
+    case NanoKernelKind::dpbf16_f32:
+      return x86vector::DotBF16Op::create(b, loc, accVecTy, acc, bcast, bvec);
     }
     llvm_unreachable("unknown nanokernel kind");
   }

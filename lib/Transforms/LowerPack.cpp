@@ -76,13 +76,15 @@ public:
 private:
   Value widen(Value v) {
     auto vt = cast<VectorType>(v.getType());
-    auto to = vt.clone(dstElt);
     if (srcElt == dstElt)
       return v;
     if (srcElt.isUnsignedInteger()) // arith works on signless integers
       v = vector::BitCastOp::create(
           b, loc,
           vt.clone(b.getIntegerType(srcElt.getIntOrFloatBitWidth())), v);
+    auto to = vt.clone(dstElt);
+    if (v.getType() == to) // u8 bits kept as they are (vpdpbusd)
+      return v;
     if (isa<FloatType>(dstElt))
       return arith::ExtFOp::create(b, loc, to, v);
     if (zext)

@@ -29,10 +29,10 @@
 // AVX512-LABEL: f32:
 // AVX512: vfmadd231ps {{.*}}%zmm
 // AVX512-LABEL: u8s8:
-// With AVX512-VNNI, LLVM fuses vpmaddwd + vpaddd into vpdpwssd.
-// AVX512: vpdpwssd {{.*}}%zmm
+// u8 x s8 on Sapphire Rapids: vpdpbusd on u8 quads.
+// AVX512: vpdpbusd {{.*}}%zmm
 // AVX512-LABEL: linear_bf16:
-// AVX512: vfmadd231ps {{.*}}%zmm
+// AVX512: vdpbf16ps {{.*}}%zmm
 
 func.func @f32(%a: tensor<37x129xf32>, %b: tensor<129x50xf32>) -> tensor<37x50xf32> {
   %c = qnk.matmul %a, %b : tensor<37x129xf32>, tensor<129x50xf32> -> tensor<37x50xf32>

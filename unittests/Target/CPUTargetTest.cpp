@@ -155,10 +155,28 @@ TEST(NanoKernel, Selection) {
   EXPECT_EQ(k.getNr(), 24);
   EXPECT_EQ(k.getKr(), 1);
 
+  // bf16: vdpbf16ps where AVX512-BF16 exists, widened to f32 FMA elsewhere.
   k = llvm::cantFail(selectNanoKernel(target("sapphirerapids"), bf16, bf16));
-  EXPECT_EQ(k.getKind(), NanoKernelKind::fma_f32);
+  EXPECT_EQ(k.getKind(), NanoKernelKind::dpbf16_f32);
   EXPECT_EQ(k.getVectorLength(), 16);
+  EXPECT_EQ(k.getKr(), 2);
+  EXPECT_EQ(k.getOperandType(&ctx), bf16);
   EXPECT_EQ(k.getMr(), 6);
+  k = llvm::cantFail(selectNanoKernel(target("skylake-avx512"), bf16, bf16));
+  EXPECT_EQ(k.getKind(), NanoKernelKind::fma_f32);
+
+  // u8 x s8: vpdpbusd (zmm with AVX512-VNNI, {vex} ymm with AVX-VNNI).
+  k = llvm::cantFail(selectNanoKernel(target("icelake-server"), ui8, i8));
+  EXPECT_EQ(k.getKind(), NanoKernelKind::dpbusd_u8s8);
+  EXPECT_EQ(k.getVectorLength(), 16);
+  EXPECT_EQ(k.getKr(), 4);
+  EXPECT_EQ(k.getOperandType(&ctx), i8);
+  k = llvm::cantFail(selectNanoKernel(target("alderlake"), ui8, i8));
+  EXPECT_EQ(k.getKind(), NanoKernelKind::dpbusd_u8s8);
+  EXPECT_EQ(k.getVectorLength(), 8);
+  // s8 x s8 keeps the i16 path (vpdpwssd after LLVM's fusion).
+  k = llvm::cantFail(selectNanoKernel(target("icelake-server"), i8, i8));
+  EXPECT_EQ(k.getKind(), NanoKernelKind::pmaddwd_i16);
 
   k = llvm::cantFail(selectNanoKernel(target("znver3"), ui8, i8));
   EXPECT_EQ(k.getKind(), NanoKernelKind::pmaddwd_i16);

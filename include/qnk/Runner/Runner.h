@@ -253,12 +253,13 @@ std::string getCodegenFeatureString(const ResolvedCPU &cpu);
 /// The pipelines a module can be lowered through.
 enum class Pipeline { Fast, Reference };
 
-/// Clones `module` and lowers the clone to the LLVM dialect through
-/// qnk::buildCPUPipeline or qnk::buildReferencePipeline for `target`.
-/// Failures are reported as diagnostics on the module's context.
+/// Clones `module` keeping only `entry` and the functions it references,
+/// and lowers the clone to the LLVM dialect through qnk::buildCPUPipeline or
+/// qnk::buildReferencePipeline for `target`. Failures are reported as
+/// diagnostics on the module's context.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
-lowerToLLVMDialect(mlir::ModuleOp module, Pipeline pipeline,
-                   const TargetSpec &target);
+lowerToLLVMDialect(mlir::ModuleOp module, llvm::StringRef entry,
+                   Pipeline pipeline, const TargetSpec &target);
 
 /// Creates an x86-64 TargetMachine for `cpu` at -O3.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>

@@ -94,7 +94,9 @@ def QNKComposeNanokernels : Pass<"qnk-compose-nanokernels"> {
     `mr x nv` accumulator vectors once, runs the whole K loop with the
     accumulators as loop-carried values, one broadcast per row and one target
     instruction per accumulator (`vector.fma` for `fma_f32`, `vpmaddwd` +
-    add for `pmaddwd_i16`), and stores them once. Row remainders get a
+    add for `pmaddwd_i16`, `vpdpbusd` for `dpbusd_u8s8`,
+    `x86vector.avx512.dot` (`vdpbf16ps`) for `dpbf16_f32`), and stores them
+    once. Row remainders get a
     register block of exactly the remaining rows; column remainders use
     masked loads and stores of C only.
   }];
@@ -102,7 +104,8 @@ def QNKComposeNanokernels : Pass<"qnk-compose-nanokernels"> {
                            "mlir::vector::VectorDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect",
-                           "mlir::LLVM::LLVMDialect"];
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::x86vector::X86VectorDialect"];
 }
 
 def QNKLowerPack : Pass<"qnk-lower-pack"> {

@@ -48,6 +48,10 @@ Type NanoKernelAttr::getOperandType(MLIRContext *ctx) const {
     return Float32Type::get(ctx);
   case NanoKernelKind::pmaddwd_i16:
     return IntegerType::get(ctx, 16);
+  case NanoKernelKind::dpbusd_u8s8: // A holds u8 bits, B s8
+    return IntegerType::get(ctx, 8);
+  case NanoKernelKind::dpbf16_f32:
+    return BFloat16Type::get(ctx);
   }
   llvm_unreachable("unknown nanokernel kind");
 }
@@ -55,8 +59,10 @@ Type NanoKernelAttr::getOperandType(MLIRContext *ctx) const {
 Type NanoKernelAttr::getAccumulatorType(MLIRContext *ctx) const {
   switch (getKind()) {
   case NanoKernelKind::fma_f32:
+  case NanoKernelKind::dpbf16_f32:
     return Float32Type::get(ctx);
   case NanoKernelKind::pmaddwd_i16:
+  case NanoKernelKind::dpbusd_u8s8:
     return IntegerType::get(ctx, 32);
   }
   llvm_unreachable("unknown nanokernel kind");

@@ -48,7 +48,9 @@ class QNK_Attr<string name, string attrMnemonic, list<Trait> traits = []>
 def QNK_NanoKernelKind : I32EnumAttr<"NanoKernelKind",
     "the target instruction a nanokernel is built from", [
   I32EnumAttrCase<"fma_f32", 0>,
-  I32EnumAttrCase<"pmaddwd_i16", 1>
+  I32EnumAttrCase<"pmaddwd_i16", 1>,
+  I32EnumAttrCase<"dpbusd_u8s8", 2>,
+  I32EnumAttrCase<"dpbf16_f32", 3>
 ]> {
   let cppNamespace = "::qnk";
   let genSpecializedAttr = 0;
@@ -101,6 +103,12 @@ def QNK_NanoKernelAttr : QNK_Attr<"NanoKernel", "nanokernel"> {
     * `fma_f32`: broadcast one f32 of A, multiply-add into f32 lanes (kr = 1).
     * `pmaddwd_i16`: broadcast an i16 pair of A as one i32, `vpmaddwd` against
       `nr` i16 pairs of B, add into i32 lanes (kr = 2).
+    * `dpbusd_u8s8`: broadcast four u8 of A as one i32, `vpdpbusd` against
+      `nr` quads of s8 of B, accumulating in i32 lanes (kr = 4; AVX512-VNNI
+      or AVX-VNNI).
+    * `dpbf16_f32`: broadcast a bf16 pair of A as one i32, `vdpbf16ps`
+      against `nr` bf16 pairs of B, accumulating in f32 lanes (kr = 2;
+      AVX512-BF16).
 
     ```mlir
     #qnk.nanokernel<fma_f32, mr = 6, nv = 2, vector_length = 8, kr = 1>
