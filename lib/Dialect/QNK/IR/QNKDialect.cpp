@@ -293,5 +293,29 @@ LogicalResult PackedMatmulOp::verify() {
   if (bd && (aTy.getDimSize(0) != cTy.getDimSize(0) ||
              bTy.getDimSize(0) != cTy.getDimSize(0)))
     return emitOpError("batch dimensions differ");
+  // Static extents must agree: the nanokernel trusts them.
+  auto known = [](int64_t a, int64_t b) {
+    return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b);
+  };
+  bool aPacked = aTy.getRank() == packedRank;
+  bool bPacked = bTy.getRank() == packedRank;
+  int64_t m = cTy.getDimSize(bd), n = cTy.getDimSize(bd + 1);
+  int64_t ka = aTy.getDimSize(bd + 1);
+  int64_t kb = bTy.getDimSize(bPacked ? bd + 1 : bd);
+  if (known(ka, kb) && ka != kb)
+    return emitOpError() << "A has " << ka << " K steps but B has " << kb;
+  int64_t aRows = aTy.getDimSize(bd);
+  int64_t aRowCap = aPacked && !ShapedType::isDynamic(aRows)
+                        ? aRows * kernel.getMr()
+                        : aRows;
+  if (known(aRowCap, m) && (aPacked ? aRowCap < m : aRowCap != m))
+    return emitOpError() << "A covers " << aRowCap << " rows but C has " << m;
+  int64_t bCols = bPacked ? bTy.getDimSize(bd) : bTy.getDimSize(bd + 1);
+  int64_t bColCap = bPacked && !ShapedType::isDynamic(bCols)
+                        ? bCols * kernel.getNr()
+                        : bCols;
+  if (known(bColCap, n) && (bPacked ? bColCap < n : bColCap != n))
+    return emitOpError() << "B covers " << bColCap << " columns but C has "
+                         << n;
   return verifyDpsResult(*this, getInit(), getResultTypes());
 }

@@ -183,3 +183,27 @@ func.func @bad_kind(%a: memref<8x4xf32>) {
   qnk.packed_matmul ins(%a, %a : memref<8x4xf32>, memref<8x4xf32>) outs(%a : memref<8x4xf32>) kernel = <fma_f64, mr = 4, nv = 2, vector_length = 8, kr = 1>
   return
 }
+
+// -----
+
+func.func @pmm_k(%a: memref<2x5x4xf32>, %b: memref<1x6x16xf32>, %c: memref<8x16xf32>) {
+  // expected-error @+1 {{A has 5 K steps but B has 6}}
+  qnk.packed_matmul ins(%a, %b : memref<2x5x4xf32>, memref<1x6x16xf32>) outs(%c : memref<8x16xf32>) kernel = <fma_f32, mr = 4, nv = 2, vector_length = 8, kr = 1>
+  return
+}
+
+// -----
+
+func.func @pmm_rows(%a: memref<2x5x4xf32>, %b: memref<1x5x16xf32>, %c: memref<9x16xf32>) {
+  // expected-error @+1 {{A covers 8 rows but C has 9}}
+  qnk.packed_matmul ins(%a, %b : memref<2x5x4xf32>, memref<1x5x16xf32>) outs(%c : memref<9x16xf32>) kernel = <fma_f32, mr = 4, nv = 2, vector_length = 8, kr = 1>
+  return
+}
+
+// -----
+
+func.func @pmm_cols(%a: memref<9x5xf32>, %b: memref<5x17xf32>, %c: memref<9x16xf32>) {
+  // expected-error @+1 {{B covers 17 columns but C has 16}}
+  qnk.packed_matmul ins(%a, %b : memref<9x5xf32>, memref<5x17xf32>) outs(%c : memref<9x16xf32>) kernel = <fma_f32, mr = 4, nv = 2, vector_length = 8, kr = 1>
+  return
+}
