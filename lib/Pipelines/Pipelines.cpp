@@ -42,9 +42,17 @@ void buildBufferizePipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 }
 
-void buildLowerToLLVMPipeline(OpPassManager &pm) {
+void buildLowerToLLVMPipeline(OpPassManager &pm, int64_t threads) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Parallel block loops (qnk-tile threads=N) run on OpenMP threads.
+  ConvertSCFToOpenMPPassOptions omp;
+  omp.numThreads = threads > 1 ? threads : 0;
+  pm.addPass(createConvertSCFToOpenMPPass(omp));
+  // The OpenMP loop bodies come wrapped in memref.alloca_scope; ours hold no
+  // allocas, and canonicalization inlines such scopes (a scope must stay a
+  // single block, which scf-to-cf would break).
+  pm.addPass(createCanonicalizerPass());
   VectorTransferToSCFOptions v2scf;
   v2scf.enableFullUnroll();
   pm.addPass(createConvertVectorToSCFPass(v2scf));
@@ -64,6 +72,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createQNKAnnotateLLVMTarget());
@@ -77,11 +86,12 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   tile.kc = opts.kc;
   tile.mc = opts.mc;
   tile.nc = opts.nc;
+  tile.threads = opts.threads;
   pm.addPass(createQNKTile(tile));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createQNKComposeNanokernels());
   pm.addPass(createQNKLowerPack());
-  buildLowerToLLVMPipeline(pm);
+  buildLowerToLLVMPipeline(pm, opts.threads);
 }
 
 void buildReferencePipeline(OpPassManager &pm,
@@ -89,7 +99,7 @@ void buildReferencePipeline(OpPassManager &pm,
   addTargetAndRaise(pm, opts);
   pm.addPass(createQNKLowerToReference());
   buildBufferizePipeline(pm);
-  buildLowerToLLVMPipeline(pm);
+  buildLowerToLLVMPipeline(pm, /*threads=*/1);
 }
 
 void registerPipelines() {
@@ -108,7 +118,9 @@ void registerPipelines() {
   PassPipelineRegistration<>("qnk-lower-to-llvm",
                              "Lower buffers, loops and vectors to the LLVM "
                              "dialect for the module's target",
-                             buildLowerToLLVMPipeline);
+                             [](OpPassManager &pm) {
+                               buildLowerToLLVMPipeline(pm, /*threads=*/1);
+                             });
 }
 
 } // namespace qnk

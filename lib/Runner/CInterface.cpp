@@ -1,4 +1,5 @@
-//===- CInterface.cpp - Objects with a plain C entry point -------------------===//
+//===- CInterface.cpp - Objects with a plain C entry point
+//-------------------===//
 //
 // A C caller has dense arrays, not memref descriptors. For static shapes the
 // descriptor fields are all known except the pointers, so the exported
@@ -160,10 +161,10 @@ std::string qnk::runner::generateCHeader(const EntryInfo &entry,
     std::string array = getCType(t.elementType).str();
     for (int64_t d : t.shape)
       array += "[" + std::to_string(d) + "]";
-    params.push_back({std::move(name), isInput ? "input" : "output", t.str(),
-                      (isInput ? "const " : "") +
-                          getCType(t.elementType).str() + " *",
-                      array});
+    params.push_back(
+        {std::move(name), isInput ? "input" : "output", t.str(),
+         (isInput ? "const " : "") + getCType(t.elementType).str() + " *",
+         array});
   };
   for (auto [i, t] : llvm::enumerate(entry.inputs))
     addParam("arg" + std::to_string(i), true, t);
@@ -194,7 +195,8 @@ std::string qnk::runner::generateCHeader(const EntryInfo &entry,
        << p.array << "\n";
   os << " *\n"
         " * Every buffer is dense and row-major (C order). Outputs are fully\n"
-        " * written and must not overlap the inputs. bf16 and f16 elements are\n"
+        " * written and must not overlap the inputs. bf16 and f16 elements "
+        "are\n"
         " * passed as their 16-bit patterns (uint16_t).\n"
         " *\n"
         " * Runs on CPUs with these features (and needs only libc: malloc, "

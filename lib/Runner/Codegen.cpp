@@ -1,4 +1,5 @@
-//===- Codegen.cpp - From a builtin module to machine code -------------------===//
+//===- Codegen.cpp - From a builtin module to machine code
+//-------------------===//
 
 #include "CodegenUtils.h"
 #include "qnk/Pipelines/Pipelines.h"
@@ -63,13 +64,12 @@ bool qnk::runner::isIntrinsicOnlyFeature(llvm::StringRef feature) {
   // only for their intrinsics, never to implement ordinary IR, and the QNK
   // pipelines call none of those intrinsics.
   static constexpr llvm::StringLiteral features[] = {
-      "cldemote", "clflushopt", "clwb",     "clzero",   "enqcmd",
-      "fsgsbase", "hreset",     "invpcid",  "kl",       "lwp",
-      "movdir64b", "movdiri",   "mwaitx",   "pconfig",  "pku",
-      "prefetchi", "ptwrite",   "rdpid",    "rdpru",    "rdrnd",
-      "rdseed",   "rtm",        "serialize", "sgx",     "shstk",
-      "tsxldtrk", "uintr",      "usermsr",  "waitpkg",  "wbnoinvd",
-      "widekl",   "xsave",      "xsavec",   "xsaveopt", "xsaves",
+      "cldemote", "clflushopt", "clwb",   "clzero",    "enqcmd",    "fsgsbase",
+      "hreset",   "invpcid",    "kl",     "lwp",       "movdir64b", "movdiri",
+      "mwaitx",   "pconfig",    "pku",    "prefetchi", "ptwrite",   "rdpid",
+      "rdpru",    "rdrnd",      "rdseed", "rtm",       "serialize", "sgx",
+      "shstk",    "tsxldtrk",   "uintr",  "usermsr",   "waitpkg",   "wbnoinvd",
+      "widekl",   "xsave",      "xsavec", "xsaveopt",  "xsaves",
   };
   return llvm::is_contained(features, feature);
 }
@@ -110,7 +110,8 @@ qnk::runner::createTargetMachine(const ResolvedCPU &cpu,
                                  const llvm::Triple &triple, bool forJIT) {
   initializeX86Backend();
   std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return llvm::createStringError("no LLVM target for '" + triple.str() +
                                    "': " + error);
@@ -272,8 +273,9 @@ JITKernel::create(ModuleOp lowered, const EntryInfo &entry,
   // still alive.
   llvm::TargetMachine *jitTM = tm->get();
   std::string builderError;
-  auto builder = [&](Operation *op, llvm::LLVMContext &context)
-      -> std::unique_ptr<llvm::Module> {
+  auto builder =
+      [&](Operation *op,
+          llvm::LLVMContext &context) -> std::unique_ptr<llvm::Module> {
     auto module = detail::translateAndOptimize(cast<ModuleOp>(op), context,
                                                *jitTM, target.resolved);
     if (!module) {
@@ -285,9 +287,8 @@ JITKernel::create(ModuleOp lowered, const EntryInfo &entry,
       std::unique_ptr<llvm::Module> copy = llvm::CloneModule(**module);
       llvm::SmallString<0> text;
       llvm::raw_svector_ostream os(text);
-      if (llvm::Error e = detail::emitCode(*copy, *asmTM,
-                                           llvm::CodeGenFileType::AssemblyFile,
-                                           os)) {
+      if (llvm::Error e = detail::emitCode(
+              *copy, *asmTM, llvm::CodeGenFileType::AssemblyFile, os)) {
         builderError = llvm::toString(std::move(e));
         return nullptr;
       }

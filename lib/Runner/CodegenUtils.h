@@ -22,8 +22,8 @@ mlir::LogicalResult checkLoweredEntry(mlir::ModuleOp lowered,
 /// may add functions), pins every defined function to `cpu`'s exact feature
 /// set, and optimizes at O3.
 llvm::Expected<std::unique_ptr<llvm::Module>> translateAndOptimize(
-    mlir::ModuleOp lowered, llvm::LLVMContext &context,
-    llvm::TargetMachine &tm, const ResolvedCPU &cpu,
+    mlir::ModuleOp lowered, llvm::LLVMContext &context, llvm::TargetMachine &tm,
+    const ResolvedCPU &cpu,
     llvm::function_ref<llvm::Error(llvm::Module &)> beforeOptimize = {});
 
 /// Runs code generation on `module` (which it modifies) into `os`.

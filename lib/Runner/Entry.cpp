@@ -1,4 +1,5 @@
-//===- Entry.cpp - Reading an entry function's boundary ----------------------===//
+//===- Entry.cpp - Reading an entry function's boundary
+//----------------------===//
 
 #include "qnk/Dialect/QNK/IR/QNK.h"
 #include "qnk/Runner/Runner.h"
@@ -52,12 +53,10 @@ static void addMatmul(EntryInfo &info, int64_t resultElements, int64_t k) {
 
 /// qnk.matmul / qnk.batch_matmul: K is the inner dimension of A, or the one
 /// before it when A is stored transposed.
-template <typename OpTy>
-static void addQnkMatmul(EntryInfo &info, OpTy op) {
+template <typename OpTy> static void addQnkMatmul(EntryInfo &info, OpTy op) {
   auto a = dyn_cast<RankedTensorType>(op.getA().getType());
   auto c = dyn_cast<RankedTensorType>(op.getC().getType());
-  if (!a || !c || !a.hasStaticShape() || !c.hasStaticShape() ||
-      a.getRank() < 2)
+  if (!a || !c || !a.hasStaticShape() || !c.hasStaticShape() || a.getRank() < 2)
     return;
   int64_t k = a.getShape()[a.getRank() - (op.getTransposeA() ? 2 : 1)];
   addMatmul(info, c.getNumElements(), k);
@@ -108,8 +107,8 @@ FailureOr<EntryInfo> qnk::runner::analyzeEntry(ModuleOp module,
     Location loc = module.getLoc();
     if (auto file = dyn_cast<FileLineColLoc>(loc); file && file.getLine() == 0)
       loc = FileLineColLoc::get(file.getFilename(), 1, 1);
-    InFlightDiagnostic diag = emitError(loc) << "entry function '" << name
-                                             << "' not found";
+    InFlightDiagnostic diag = emitError(loc)
+                              << "entry function '" << name << "' not found";
     if (Operation *other = module.lookupSymbol(name)) {
       diag << ": '" << name << "' is a '" << other->getName()
            << "', not a 'func.func'";
@@ -122,7 +121,8 @@ FailureOr<EntryInfo> qnk::runner::analyzeEntry(ModuleOp module,
     if (names.empty())
       diag.attachNote() << "the module defines no func.func";
     else
-      diag.attachNote() << "functions defined here: " << llvm::join(names, ", ");
+      diag.attachNote() << "functions defined here: "
+                        << llvm::join(names, ", ");
     return failure();
   }
   if (func.isDeclaration())
@@ -132,9 +132,9 @@ FailureOr<EntryInfo> qnk::runner::analyzeEntry(ModuleOp module,
   EntryInfo info(func.getLoc());
   info.name = name.str();
   for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
-    FailureOr<TensorSpec> type = readBoundaryType(
-        arg.getType(), arg.getLoc(),
-        "argument " + llvm::Twine(i) + " of '" + name + "'");
+    FailureOr<TensorSpec> type =
+        readBoundaryType(arg.getType(), arg.getLoc(),
+                         "argument " + llvm::Twine(i) + " of '" + name + "'");
     if (failed(type))
       return failure();
     info.inputs.push_back(*type);

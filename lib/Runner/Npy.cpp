@@ -1,4 +1,5 @@
-//===- Npy.cpp - Reading and writing .npy files ------------------------------===//
+//===- Npy.cpp - Reading and writing .npy files
+//------------------------------===//
 //
 // The format (numpy/lib/format.py): the magic "\x93NUMPY", a major and minor
 // version byte, a little-endian header length (u16 in 1.0, u32 in 2.0 and
@@ -66,8 +67,8 @@ static llvm::StringRef getDescr(ElementType type) {
 static std::optional<ElementType> parseDescr(llvm::StringRef descr) {
   if (descr == "bfloat16")
     return ElementType::BF16;
-  if (descr.size() == 3 && (descr[0] == '<' || descr[0] == '=' ||
-                            descr[0] == '|'))
+  if (descr.size() == 3 &&
+      (descr[0] == '<' || descr[0] == '=' || descr[0] == '|'))
     descr = descr.drop_front();
   return llvm::StringSwitch<std::optional<ElementType>>(descr)
       .Case("f4", ElementType::F32)

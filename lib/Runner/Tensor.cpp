@@ -1,4 +1,5 @@
-//===- Tensor.cpp - Host tensors, seeded data and comparisons ----------------===//
+//===- Tensor.cpp - Host tensors, seeded data and comparisons
+//----------------===//
 
 #include "qnk/Runner/Runner.h"
 
@@ -80,15 +81,17 @@ int64_t TensorSpec::getNumElements() const {
   return n;
 }
 
-std::string TensorSpec::str() const {
+std::string qnk::runner::formatShape(llvm::ArrayRef<int64_t> shape) {
+  if (shape.empty())
+    return "scalar";
   std::string s;
   llvm::raw_string_ostream os(s);
-  if (shape.empty())
-    os << "scalar";
-  else
-    llvm::interleave(shape, os, "x");
-  os << ' ' << getElementTypeName(elementType);
+  llvm::interleave(shape, os, "x");
   return s;
+}
+
+std::string TensorSpec::str() const {
+  return formatShape(shape) + " " + getElementTypeName(elementType).str();
 }
 
 //===----------------------------------------------------------------------===//
@@ -154,8 +157,8 @@ uint16_t qnk::runner::floatToF16Bits(float value) {
     float scaled = std::ldexp(bitsFloat(magnitude), 24);
     return sign | uint16_t(std::nearbyint(scaled));
   }
-  uint32_t half = ((((magnitude >> 23) - 127 + 15) << 10) |
-                   ((magnitude >> 13) & 0x3ff));
+  uint32_t half =
+      ((((magnitude >> 23) - 127 + 15) << 10) | ((magnitude >> 13) & 0x3ff));
   uint32_t rest = magnitude & 0x1fff;
   // A carry out of the mantissa correctly bumps the exponent (up to inf).
   if (rest > 0x1000 || (rest == 0x1000 && (half & 1)))
@@ -176,8 +179,7 @@ Tensor::Tensor(TensorSpec tensorType) : type(std::move(tensorType)) {
   storage.reset(static_cast<uint8_t *>(std::aligned_alloc(64, bytes)));
   if (!storage)
     llvm::report_fatal_error(llvm::Twine("out of memory allocating a ") +
-                             type.str() +
-                             " tensor");
+                             type.str() + " tensor");
   std::memset(storage.get(), 0, bytes);
 }
 
@@ -316,13 +318,12 @@ Comparison qnk::runner::compareTensors(const Tensor &got, const Tensor &ref,
       absErr = ok ? 0 : inf;
     } else {
       absErr = std::fabs(x - r);
-      ok = tolerance.exact ? x == r
-                           : absErr <= tolerance.atol +
-                                           tolerance.rtol * std::fabs(r);
+      ok = tolerance.exact
+               ? x == r
+               : absErr <= tolerance.atol + tolerance.rtol * std::fabs(r);
     }
-    double relErr = absErr == 0 ? 0
-                                : absErr / std::max(std::fabs(r),
-                                                    double(FLT_MIN));
+    double relErr =
+        absErr == 0 ? 0 : absErr / std::max(std::fabs(r), double(FLT_MIN));
     c.maxAbsErr = std::max(c.maxAbsErr, absErr);
     c.maxRelErr = std::max(c.maxRelErr, relErr);
     if (!ok) {

@@ -67,13 +67,16 @@ Value view(OpBuilder &b, Location loc, Value memref, ArrayRef<Value> offsets,
 
 /// One matmul operand as the tiled loop nest sees it.
 struct Operand {
-  Value buffer;     ///< Packed or row-major buffer (a block buffer if fused).
+  Value buffer;     ///< Packed or row-major buffer; the block buffer if fused.
   PackOp pack;      ///< The pack to fuse into the loops (erased once fused).
   Value packSource; ///< Its source (a batch view of it inside batch loops).
-  bool fused = false;
+  MemRefType blockType; ///< Block buffer type when the pack is fused.
   int64_t panelDim = 0;
   bool zeroExtend = false;
-  bool packed() const { return cast<MemRefType>(buffer.getType()).getRank() > 2; }
+  bool fused() const { return bool(blockType); }
+  bool packed() const {
+    return fused() || cast<MemRefType>(buffer.getType()).getRank() > 2;
+  }
 };
 
 /// A qnk.pack that fills `operand`'s buffer for `consumer` alone can move
@@ -97,24 +100,57 @@ PackOp findFusablePack(Value operand, PackedMatmulOp consumer) {
   return pack;
 }
 
+/// Allocates a fused operand's block buffer and its deallocation at the
+/// builder's insertion point, leaving the builder between the two: once per
+/// call, or once per parallel iteration so that every thread packs into its
+/// own.
+void allocBlock(OpBuilder &b, Location loc, Operand &o) {
+  if (!o.fused())
+    return;
+  o.buffer = memref::AllocOp::create(b, loc, o.blockType,
+                                     b.getI64IntegerAttr(64));
+  auto dealloc = memref::DeallocOp::create(b, loc, o.buffer);
+  b.setInsertionPoint(dealloc);
+}
+
 /// Emits the pack of one block of `op` into `block` (offsets in source
 /// rows/K, sizes in source elements) and returns the block view.
-Value packBlock(OpBuilder &b, Location loc, Operand &o, Value block,
-                Value rowOff, Value rowLen, Value kOff, Value kLen,
-                Value panels, Value kSteps) {
+Value packBlock(OpBuilder &b, Location loc, Operand &o, Value rowOff,
+                Value rowLen, Value kOff, Value kLen, Value panels,
+                Value kSteps) {
   bool rowsFirst = o.panelDim == 0;
   Value src = rowsFirst ? view(b, loc, o.packSource, {rowOff, kOff},
                                {rowLen, kLen})
                         : view(b, loc, o.packSource, {kOff, rowOff},
                                {kLen, rowLen});
   IndexBuilder ib{b, loc};
-  Value dst = view(b, loc, block, {ib.c(0), ib.c(0)}, {panels, kSteps});
+  Value dst = view(b, loc, o.buffer, {ib.c(0), ib.c(0)}, {panels, kSteps});
   PackOp::create(b, loc, TypeRange{}, src, dst, o.panelDim, o.zeroExtend);
   return dst;
 }
 
+/// Which loop runs in parallel.
+enum class Split { None, N, M };
+
+/// A loop over [0, ub) by `step`: scf.parallel when `parallel`, else
+/// scf.for. Leaves the builder at the start of its body and returns the
+/// induction variable.
+Value openLoop(OpBuilder &b, Location loc, Value ub, Value step,
+               bool parallel) {
+  IndexBuilder ib{b, loc};
+  if (parallel) {
+    auto p = scf::ParallelOp::create(b, loc, ValueRange{ib.c(0)},
+                                     ValueRange{ub}, ValueRange{step});
+    b.setInsertionPointToStart(p.getBody());
+    return p.getInductionVars()[0];
+  }
+  auto f = scf::ForOp::create(b, loc, ib.c(0), ub, step);
+  b.setInsertionPointToStart(f.getBody());
+  return f.getInductionVar();
+}
+
 void tile2D(OpBuilder &b, PackedMatmulOp op, Operand a, Operand bo, Value c,
-            BlockSizes bs) {
+            BlockSizes bs, Split split) {
   Location loc = op.getLoc();
   IndexBuilder ib{b, loc};
   NanoKernelAttr kernel = op.getKernel();
@@ -123,7 +159,7 @@ void tile2D(OpBuilder &b, PackedMatmulOp op, Operand a, Operand bo, Value c,
   Value m = ib.dim(c, 0), n = ib.dim(c, 1);
   // K in nanokernel steps, and in source elements for fused packs.
   Value kSteps, kElems;
-  if (bo.fused) {
+  if (bo.fused()) {
     kElems = ib.dim(bo.packSource, 1 - bo.panelDim);
     kSteps = ib.ceilDiv(kElems, kr);
   } else {
@@ -133,40 +169,49 @@ void tile2D(OpBuilder &b, PackedMatmulOp op, Operand a, Operand bo, Value c,
   Value kc = ib.c(bs.kc), mc = ib.c(bs.mc), nc = ib.c(bs.nc);
 
   auto emitKBlock = [&](Value jc, Value ncur, Value pc, bool first) {
+    OpBuilder::InsertionGuard g(b);
     Value kcur = ib.min(kc, ib.sub(kSteps, pc));
     Value kOff = ib.mul(pc, kr);
     Value kLen = ib.min(ib.mul(kcur, kr), ib.sub(kElems, kOff));
     Value nPanels = ib.ceilDiv(ncur, nr);
     Value bv;
-    if (bo.fused)
-      bv = packBlock(b, loc, bo, bo.buffer, jc, ncur, kOff, kLen, nPanels,
-                     kcur);
+    if (bo.fused())
+      bv = packBlock(b, loc, bo, jc, ncur, kOff, kLen, nPanels, kcur);
     else if (bo.packed())
       bv = view(b, loc, bo.buffer, {ib.div(jc, nr), pc}, {nPanels, kcur});
     else
       bv = view(b, loc, bo.buffer, {pc, jc}, {kcur, ncur});
-    auto mLoop = scf::ForOp::create(b, loc, ib.c(0), m, mc);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(mLoop.getBody());
-    Value ic = mLoop.getInductionVar();
+    Value ic = openLoop(b, loc, m, mc, split == Split::M);
+    Operand aBlock = a;
+    if (split == Split::M)
+      allocBlock(b, loc, aBlock);
     Value mcur = ib.min(mc, ib.sub(m, ic));
     Value mPanels = ib.ceilDiv(mcur, mr);
     Value av;
-    if (a.fused)
-      av = packBlock(b, loc, a, a.buffer, ic, mcur, kOff, kLen, mPanels, kcur);
-    else if (a.packed())
-      av = view(b, loc, a.buffer, {ib.div(ic, mr), pc}, {mPanels, kcur});
+    if (aBlock.fused())
+      av = packBlock(b, loc, aBlock, ic, mcur, kOff, kLen, mPanels, kcur);
+    else if (aBlock.packed())
+      av = view(b, loc, aBlock.buffer, {ib.div(ic, mr), pc}, {mPanels, kcur});
     else
-      av = view(b, loc, a.buffer, {ic, pc}, {mcur, kcur});
+      av = view(b, loc, aBlock.buffer, {ic, pc}, {mcur, kcur});
     Value cv = view(b, loc, c, {ic, jc}, {mcur, ncur});
     PackedMatmulOp::create(b, loc, TypeRange{}, av, bv, cv, kernel,
                            !first || op.getAccumulate());
   };
 
-  auto nLoop = scf::ForOp::create(b, loc, ib.c(0), n, nc);
   OpBuilder::InsertionGuard g(b);
-  b.setInsertionPointToStart(nLoop.getBody());
-  Value jc = nLoop.getInductionVar();
+  // Block buffers: per parallel iteration when the loop that uses them is
+  // split across threads, otherwise once.
+  if (split != Split::N) {
+    allocBlock(b, loc, bo);
+    if (split != Split::M)
+      allocBlock(b, loc, a);
+  }
+  Value jc = openLoop(b, loc, n, nc, split == Split::N);
+  if (split == Split::N) {
+    allocBlock(b, loc, bo);
+    allocBlock(b, loc, a);
+  }
   Value ncur = ib.min(nc, ib.sub(n, jc));
   // The first K block overwrites C, the others accumulate into it.
   emitKBlock(jc, ncur, ib.c(0), /*first=*/true);
@@ -175,32 +220,47 @@ void tile2D(OpBuilder &b, PackedMatmulOp op, Operand a, Operand bo, Value c,
   emitKBlock(jc, ncur, kLoop.getInductionVar(), /*first=*/false);
 }
 
-/// Replaces a fused pack's whole-matrix buffer by a block buffer of
-/// `panels` x `kSteps` panels, allocated around `op`.
-void fuse(OpBuilder &b, PackedMatmulOp op, Operand &o, int64_t panels,
-          int64_t kSteps, int64_t tile) {
+/// Turns a fusable pack into a block-buffer type of `panels` x `kSteps`
+/// panels; the whole-matrix pack, its buffer's deallocations and (once the
+/// consumer is gone) the buffer itself are removed.
+void fuse(PackedMatmulOp op, Operand &o, int64_t panels, int64_t kSteps,
+          int64_t tile) {
   NanoKernelAttr kernel = op.getKernel();
   SmallVector<int64_t> shape = {panels, kSteps, tile};
   if (kernel.getKr() > 1)
     shape.push_back(kernel.getKr());
-  auto ty = MemRefType::get(shape, kernel.getOperandType(op.getContext()));
-  OpBuilder::InsertionGuard g(b);
-  b.setInsertionPoint(op);
-  Value block =
-      memref::AllocOp::create(b, op.getLoc(), ty, b.getI64IntegerAttr(64));
-  b.setInsertionPointAfter(op);
-  memref::DeallocOp::create(b, op.getLoc(), block);
-  Value whole = o.buffer;
+  o.blockType = MemRefType::get(shape, kernel.getOperandType(op.getContext()));
   o.packSource = o.pack.getSource();
   o.panelDim = o.pack.getPanelDim();
   o.zeroExtend = o.pack.getZeroExtend();
-  o.buffer = block;
+  Value whole = o.buffer;
   o.pack.erase();
   o.pack = {};
-  o.fused = true;
   for (Operation *user : llvm::make_early_inc_range(whole.getUsers()))
     if (isa<memref::DeallocOp>(user))
       user->erase();
+}
+
+/// Splits the loop with enough blocks for `threads` threads: N blocks when
+/// N has a panel per thread (each thread packs its own B and A blocks), else
+/// M blocks (B blocks are packed once and shared). Block sizes shrink so
+/// that every thread gets work.
+Split chooseSplit(int64_t threads, int64_t m, int64_t n, NanoKernelAttr k,
+                  BlockSizes &bs) {
+  if (threads <= 1 || ShapedType::isDynamic(m) || ShapedType::isDynamic(n))
+    return Split::None;
+  auto roundUp = [](int64_t x, int64_t to) -> int64_t {
+    return llvm::divideCeil(x, to) * to;
+  };
+  if (n >= threads * k.getNr()) {
+    bs.nc = std::min(bs.nc, roundUp(llvm::divideCeil(n, threads), k.getNr()));
+    return Split::N;
+  }
+  if (m >= 2 * k.getMr()) {
+    bs.mc = std::min(bs.mc, roundUp(llvm::divideCeil(m, threads), k.getMr()));
+    return Split::M;
+  }
+  return Split::None;
 }
 
 struct TilePass : qnk::impl::QNKTileBase<TilePass> {
@@ -225,10 +285,13 @@ struct TilePass : qnk::impl::QNKTileBase<TilePass> {
         bs.nc = llvm::divideCeil(nc, kernel.getNr()) * kernel.getNr();
       OpBuilder b(op);
       Location loc = op.getLoc();
-      Operand a{op.getA(), findFusablePack(op.getA(), op), {}};
-      Operand bo{op.getB(), findFusablePack(op.getB(), op), {}};
+      Operand a{op.getA(), findFusablePack(op.getA(), op)};
+      Operand bo{op.getB(), findFusablePack(op.getB(), op)};
       Value whole[2] = {a.buffer, bo.buffer};
       unsigned bd = op.isBatched();
+      auto cTy = cast<MemRefType>(op.getInit().getType());
+      Split split = chooseSplit(threads, cTy.getDimSize(bd),
+                                cTy.getDimSize(bd + 1), kernel, bs);
       auto packedDims = [&](Value buf) {
         auto t = cast<MemRefType>(buf.getType());
         return std::make_pair(t.getDimSize(bd), t.getDimSize(bd + 1));
@@ -236,12 +299,12 @@ struct TilePass : qnk::impl::QNKTileBase<TilePass> {
       // Block buffers never exceed the problem.
       if (a.pack) {
         auto [panels, ks] = packedDims(a.buffer);
-        fuse(b, op, a, std::min(panels, bs.mc / kernel.getMr()),
+        fuse(op, a, std::min(panels, bs.mc / kernel.getMr()),
              std::min(ks, bs.kc), kernel.getMr());
       }
       if (bo.pack) {
         auto [panels, ks] = packedDims(bo.buffer);
-        fuse(b, op, bo, std::min(panels, bs.nc / kernel.getNr()),
+        fuse(op, bo, std::min(panels, bs.nc / kernel.getNr()),
              std::min(ks, bs.kc), kernel.getNr());
       }
       if (bd) {
@@ -251,14 +314,14 @@ struct TilePass : qnk::impl::QNKTileBase<TilePass> {
         b.setInsertionPointToStart(loop.getBody());
         Value i = loop.getInductionVar();
         for (Operand *o : {&a, &bo}) {
-          if (o->fused)
+          if (o->fused())
             o->packSource = viewAtBatch(b, loc, o->packSource, i);
           else
             o->buffer = viewAtBatch(b, loc, o->buffer, i);
         }
-        tile2D(b, op, a, bo, viewAtBatch(b, loc, op.getInit(), i), bs);
+        tile2D(b, op, a, bo, viewAtBatch(b, loc, op.getInit(), i), bs, split);
       } else {
-        tile2D(b, op, a, bo, op.getInit(), bs);
+        tile2D(b, op, a, bo, op.getInit(), bs, split);
       }
       op.erase();
       for (Value w : whole)

@@ -28,6 +28,10 @@ struct CPUPipelineOptions
                      llvm::cl::init(0)};
   Option<int64_t> nc{*this, "nc", llvm::cl::desc("N block (0: derived)"),
                      llvm::cl::init(0)};
+  Option<int64_t> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads (OpenMP) the block loops are split across"),
+      llvm::cl::init(1)};
 };
 
 /// raise linalg -> pack -> bufferize -> tile -> compose nanokernels ->
@@ -43,9 +47,9 @@ void buildReferencePipeline(mlir::OpPassManager &pm,
 /// out-parameters, temporary buffers deallocated.
 void buildBufferizePipeline(mlir::OpPassManager &pm);
 
-/// Buffers + scf + vector + arith to the LLVM dialect, annotated with the
-/// module's target.
-void buildLowerToLLVMPipeline(mlir::OpPassManager &pm);
+/// Buffers + scf (parallel loops to OpenMP on `threads` threads) + vector +
+/// arith to the LLVM dialect, annotated with the module's target.
+void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, int64_t threads);
 
 /// Registers every pipeline above under its `qnk-*` name.
 void registerPipelines();

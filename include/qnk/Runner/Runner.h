@@ -60,6 +60,9 @@ bool isFloatingPoint(ElementType type);
 /// boundary. `si8`/`si32` count as `i8`/`i32`.
 std::optional<ElementType> getElementType(mlir::Type type);
 
+/// `64x32`, or `scalar` for rank 0: how messages show a shape.
+std::string formatShape(llvm::ArrayRef<int64_t> shape);
+
 /// A static tensor type: shape and element type.
 struct TensorSpec {
   ElementType elementType = ElementType::F32;
@@ -236,7 +239,8 @@ llvm::Expected<TargetSpec> resolveTarget(llvm::StringRef name,
 
 /// Features `target` enables that the running CPU does not have (those
 /// LLVM's host detection reports off), sorted.
-llvm::SmallVector<std::string> getFeaturesMissingOnHost(const TargetSpec &target);
+llvm::SmallVector<std::string>
+getFeaturesMissingOnHost(const TargetSpec &target);
 
 /// True for features whose instructions LLVM emits only for their
 /// intrinsics (mwaitx, pku, movdiri, ...), which QNK code never calls: a

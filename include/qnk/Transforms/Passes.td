@@ -74,12 +74,18 @@ def QNKTile : Pass<"qnk-tile"> {
     N blocks (`nc`), K blocks (`kc`) and M blocks (`mc`) so that a B panel of
     `kc` steps stays in L1 and an A block of `mc x kc` stays in L2, using the
     cache sizes of the module's `#qnk.cpu_target`. Non-zero options override
-    the derived sizes.
+    the derived sizes. The packs of A and B move into the loops, block by
+    block. With `threads` > 1 the N-block loop (or, when N is too narrow, the
+    M-block loop) becomes an `scf.parallel` with blocks small enough to give
+    every thread work, and each parallel iteration packs into its own block
+    buffers.
   }];
   let options = [
     Option<"kc", "kc", "int64_t", /*default=*/"0", "K block (0: derived)">,
     Option<"mc", "mc", "int64_t", /*default=*/"0", "M block (0: derived)">,
-    Option<"nc", "nc", "int64_t", /*default=*/"0", "N block (0: derived)">
+    Option<"nc", "nc", "int64_t", /*default=*/"0", "N block (0: derived)">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads to split the N (or M) block loop across (scf.parallel)">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::memref::MemRefDialect",
