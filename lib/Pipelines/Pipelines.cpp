@@ -62,17 +62,13 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, int64_t threads) {
   pm.addPass(createCanonicalizerPass());
   ConvertVectorToLLVMPassOptions v2llvm;
   v2llvm.x86Vector = true; // x86vector.avx512.dot (vdpbf16ps)
+  v2llvm.amx = true;       // amx tile ops
   pm.addPass(createConvertVectorToLLVMPass(v2llvm));
-  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass()); // expand-strided-metadata makes some
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertOpenMPToLLVMPass());
+  // One conversion for the rest, so that every dialect's types (amx tiles
+  // carried through loops among them) convert together.
+  pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createQNKAnnotateLLVMTarget());
