@@ -205,6 +205,19 @@ qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt,
       rb = selectShortRegisterBlock(regs, rows, scratch);
     return NanoKernelAttr::get(ctx, kind, rb.mr, rb.nv, vl, kr);
   };
+  // AMX tiles where the target has them and the problem fills a tile's
+  // 16 rows; a 2x2 block of 16x16 accumulator tiles plus two A and two B
+  // tiles uses all eight tile registers.
+  bool tallEnough = rows == 0 || rows >= 16;
+  if (tallEnough && aElt.isBF16() && target.hasFeature("amx-bf16"))
+    return NanoKernelAttr::get(ctx, NanoKernelKind::amx_bf16, 32, 2, 16, 2);
+  if (tallEnough && bElt.isSignlessInteger(8) &&
+      target.hasFeature("amx-int8"))
+    return NanoKernelAttr::get(ctx,
+                               aElt.isUnsignedInteger(8)
+                                   ? NanoKernelKind::amx_u8s8
+                                   : NanoKernelKind::amx_s8s8,
+                               32, 2, 16, 4);
   if (acc.isF32()) {
     // bf16 pairs straight into vdpbf16ps: half the operand bytes of f32 and
     // two products per lane and instruction.

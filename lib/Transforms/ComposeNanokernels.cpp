@@ -12,6 +12,7 @@
 #include "qnk/Transforms/IndexBuilder.h"
 #include "qnk/Transforms/Passes.h"
 
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 
@@ -292,6 +293,201 @@ private:
   Value a, bm, c, kSteps;
 };
 
+/// AMX register blocks: mr/16 x nv accumulator tiles of 16 x 16 (2 x 2 for
+/// the 32 x 32 block), two A and two B tiles, all eight tile registers. The
+/// accumulators are loaded (or zeroed) once, carried through the K loop and
+/// stored once; LLVM configures the tiles once, at function entry, because
+/// every shape is a constant. Blocks that stick out of C go through a
+/// 32 x 32 scratch buffer.
+class AmxBuilder {
+public:
+  AmxBuilder(OpBuilder &b, PackedMatmulOp op)
+      : b(b), loc(op.getLoc()), kernel(op.getKernel()),
+        accumulate(op.getAccumulate()) {
+    MLIRContext *ctx = op.getContext();
+    opTy = kernel.getOperandType(ctx);
+    accTy = kernel.getAccumulatorType(ctx);
+    rowTiles = kernel.getMr() / 16;
+    colTiles = kernel.getNv();
+    kr = kernel.getKr();
+    ratio = kernel.getAKr() / kr;
+    a = op.getA();
+    bm = collapseKr(b, loc, op.getB());
+    c = op.getInit();
+    accTile = amx::TileType::get({16, 16}, accTy);
+    aTile = amx::TileType::get({16, kernel.getAKr()}, opTy);
+    bTile = amx::TileType::get({16, 16 * kr}, opTy);
+    vecTy = VectorType::get({16}, accTy);
+  }
+
+  void build() {
+    // The scratch block is per cache block (and so per thread): a heap
+    // buffer, since stack allocations inside loops would pile up.
+    IndexBuilder ib{b, loc};
+    int64_t mr = kernel.getMr(), nr = kernel.getNr();
+    scratch = memref::AllocOp::create(
+        b, loc, MemRefType::get({mr, nr}, accTy), b.getI64IntegerAttr(64));
+    auto dealloc = memref::DeallocOp::create(b, loc, scratch);
+    b.setInsertionPoint(dealloc);
+    Value m = ib.dim(c, 0), n = ib.dim(c, 1), kSteps = ib.dim(a, 1);
+    Value mrV = ib.c(mr), nrV = ib.c(nr);
+    auto panels = scf::ForOp::create(b, loc, ib.c(0), ib.ceilDiv(n, nrV),
+                                     ib.c(1));
+    b.setInsertionPointToStart(panels.getBody());
+    Value jp = panels.getInductionVar();
+    Value n0 = ib.mul(jp, nrV);
+    Value nValid = ib.min(nrV, ib.sub(n, n0));
+    auto blocks = scf::ForOp::create(b, loc, ib.c(0), ib.ceilDiv(m, mrV),
+                                     ib.c(1));
+    b.setInsertionPointToStart(blocks.getBody());
+    Value blk = blocks.getInductionVar();
+    Value m0 = ib.mul(blk, mrV);
+    Value mValid = ib.min(mrV, ib.sub(m, m0));
+    Value full = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, mValid, mrV),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, nValid, nrV));
+
+    SmallVector<Value> accs = initAccumulators(full, m0, n0, mValid, nValid);
+    auto kLoop = scf::ForOp::create(b, loc, ib.c(0), kSteps, ib.c(1), accs);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(kLoop.getBody());
+      Value k = kLoop.getInductionVar();
+      SmallVector<Value> aTiles, bTiles;
+      for (int64_t i = 0; i < rowTiles; ++i)
+        aTiles.push_back(amx::TileLoadOp::create(
+            b, loc, aTile, a, ValueRange{blk, k, ib.c(16 * i), ib.c(0)}));
+      for (int64_t j = 0; j < colTiles; ++j)
+        bTiles.push_back(amx::TileLoadOp::create(
+            b, loc, bTile, bm,
+            ValueRange{jp, ib.mul(k, ib.c(ratio)), ib.c(16 * j * kr)}));
+      SmallVector<Value> next(kLoop.getRegionIterArgs());
+      for (int64_t i = 0; i < rowTiles; ++i)
+        for (int64_t j = 0; j < colTiles; ++j) {
+          Value &acc = next[i * colTiles + j];
+          if (kernel.getKind() == NanoKernelKind::amx_bf16)
+            acc = amx::TileMulFOp::create(b, loc, accTile, aTiles[i],
+                                          bTiles[j], acc);
+          else
+            acc = amx::TileMulIOp::create(
+                b, loc, accTile, aTiles[i], bTiles[j], acc,
+                kernel.getKind() == NanoKernelKind::amx_u8s8, false);
+        }
+      scf::YieldOp::create(b, loc, next);
+    }
+    storeAccumulators(full, m0, n0, mValid, nValid, kLoop.getResults());
+  }
+
+private:
+  SmallVector<Value> initAccumulators(Value full, Value m0, Value n0,
+                                      Value mValid, Value nValid) {
+    if (!accumulate) {
+      Value z = amx::TileZeroOp::create(b, loc, accTile);
+      SmallVector<Value> zs;
+      for (int64_t t = 0; t < rowTiles * colTiles; ++t)
+        zs.push_back(t ? amx::TileZeroOp::create(b, loc, accTile) : z);
+      return zs;
+    }
+    SmallVector<Type> types(rowTiles * colTiles, accTile);
+    auto ifOp = scf::IfOp::create(b, loc, types, full, true);
+    for (bool partial : {false, true}) {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(partial ? ifOp.elseBlock()
+                                         : ifOp.thenBlock());
+      if (partial)
+        copyC(m0, n0, mValid, nValid, /*toScratch=*/true);
+      IndexBuilder ib{b, loc};
+      SmallVector<Value> tiles;
+      for (int64_t i = 0; i < rowTiles; ++i)
+        for (int64_t j = 0; j < colTiles; ++j)
+          tiles.push_back(
+              partial ? amx::TileLoadOp::create(
+                            b, loc, accTile, scratch,
+                            ValueRange{ib.c(16 * i), ib.c(16 * j)})
+                      : amx::TileLoadOp::create(
+                            b, loc, accTile, c,
+                            ValueRange{ib.add(m0, ib.c(16 * i)),
+                                       ib.add(n0, ib.c(16 * j))}));
+      scf::YieldOp::create(b, loc, tiles);
+    }
+    return SmallVector<Value>(ifOp.getResults());
+  }
+
+  void storeAccumulators(Value full, Value m0, Value n0, Value mValid,
+                         Value nValid, ValueRange accs) {
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, full, true);
+    for (bool partial : {false, true}) {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(partial ? ifOp.elseBlock()
+                                         : ifOp.thenBlock());
+      IndexBuilder ib{b, loc};
+      for (int64_t i = 0; i < rowTiles; ++i)
+        for (int64_t j = 0; j < colTiles; ++j) {
+          Value tile = accs[i * colTiles + j];
+          if (partial)
+            amx::TileStoreOp::create(b, loc, scratch,
+                                     ValueRange{ib.c(16 * i), ib.c(16 * j)},
+                                     tile);
+          else
+            amx::TileStoreOp::create(
+                b, loc, c,
+                ValueRange{ib.add(m0, ib.c(16 * i)), ib.add(n0, ib.c(16 * j))},
+                tile);
+        }
+      if (partial)
+        copyC(m0, n0, mValid, nValid, /*toScratch=*/false);
+    }
+  }
+
+  /// Copies the valid mValid x nValid corner between C and the scratch
+  /// block (zero-filling the rest of the scratch when loading it).
+  void copyC(Value m0, Value n0, Value mValid, Value nValid, bool toScratch) {
+    IndexBuilder ib{b, loc};
+    int64_t mr = kernel.getMr();
+    Value zero = arith::ConstantOp::create(
+        b, loc, vecTy, DenseElementsAttr::get(vecTy, b.getZeroAttr(accTy)));
+    auto rows = scf::ForOp::create(b, loc, ib.c(0),
+                                   toScratch ? ib.c(mr) : mValid, ib.c(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(rows.getBody());
+    Value r = rows.getInductionVar();
+    Value rowValid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                           r, mValid);
+    for (int64_t j = 0; j < colTiles; ++j) {
+      Value col = ib.c(16 * j);
+      Value cols = arith::SelectOp::create(b, loc, rowValid,
+                                           ib.sub(nValid, col), ib.c(0));
+      Value mask = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({16}, b.getI1Type()), ValueRange{cols});
+      SmallVector<Value> cIdx = {ib.add(m0, r), ib.add(n0, col)};
+      if (toScratch) {
+        // Rows past C are masked off entirely and read nothing.
+        Value v = vector::MaskedLoadOp::create(
+            b, loc, vecTy, c,
+            ValueRange{ib.add(m0, ib.min(r, ib.sub(mValid, ib.c(1)))),
+                       cIdx[1]},
+            mask, zero);
+        vector::StoreOp::create(b, loc, v, scratch, ValueRange{r, col});
+      } else {
+        Value v = vector::LoadOp::create(b, loc, vecTy, scratch,
+                                         ValueRange{r, col});
+        vector::MaskedStoreOp::create(b, loc, c, cIdx, mask, v);
+      }
+    }
+  }
+
+  OpBuilder &b;
+  Location loc;
+  NanoKernelAttr kernel;
+  bool accumulate;
+  Type opTy, accTy;
+  int64_t rowTiles, colTiles, kr, ratio;
+  Value a, bm, c, scratch;
+  amx::TileType accTile, aTile, bTile;
+  VectorType vecTy;
+};
+
 struct ComposeNanokernelsPass
     : qnk::impl::QNKComposeNanokernelsBase<ComposeNanokernelsPass> {
   void runOnOperation() override {
@@ -308,7 +504,15 @@ struct ComposeNanokernelsPass
         return signalPassFailure();
       }
       OpBuilder b(op);
-      NanokernelBuilder(b, op).build();
+      if (op.getKernel().isAMX()) {
+        if (!op.isAPacked() || !op.isBPacked()) {
+          op.emitOpError("AMX nanokernels need packed A and B");
+          return signalPassFailure();
+        }
+        AmxBuilder(b, op).build();
+      } else {
+        NanokernelBuilder(b, op).build();
+      }
       op.erase();
     }
   }

@@ -26,6 +26,8 @@ namespace {
 constexpr int64_t kChunk = 8;
 /// K steps per band when panels cut across source rows.
 constexpr int64_t kBand = 16;
+/// K groups at least this long are copied as row segments, not transposed.
+constexpr int64_t kRowSegment = 16;
 
 class PackLowering {
 public:
@@ -48,6 +50,17 @@ public:
     rows = ib.dim(src, panelDim);
     kLen = ib.dim(src, 1 - panelDim);
     OpBuilder::InsertionGuard g(b);
+    if (panelDim == 0 && kr >= kRowSegment) {
+      // Long K groups (AMX A tiles): each panel row is a contiguous segment
+      // of a source row.
+      auto pLoop = scf::ForOp::create(b, loc, ib.c(0), panels, ib.c(1));
+      b.setInsertionPointToStart(pLoop.getBody());
+      auto kLoop = scf::ForOp::create(b, loc, ib.c(0), kSteps, ib.c(1));
+      b.setInsertionPointToStart(kLoop.getBody());
+      copyRowSegments(src, dst, pLoop.getInductionVar(),
+                      kLoop.getInductionVar());
+      return;
+    }
     if (panelDim == 0) {
       // Rows of the source are panel rows: each panel streams tile rows.
       auto pLoop = scf::ForOp::create(b, loc, ib.c(0), panels, ib.c(1));
@@ -113,29 +126,30 @@ private:
     b.setInsertionPointToStart(rLoop.getBody());
     Value r = rLoop.getInductionVar();
     Value row = ib.add(ib.mul(p, ib.c(tile)), r);
-    for (int64_t v = 0; v < kr; ++v) {
-      Value k = ib.add(ib.mul(kk, ib.c(kr)), ib.c(v));
-      Value inside =
-          arith::AndIOp::create(b, loc, cmpLT(row, rows), cmpLT(k, kLen));
-      auto ifOp = scf::IfOp::create(b, loc, TypeRange{dstElt}, inside, true);
-      {
-        OpBuilder::InsertionGuard g2(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        Value x = memref::LoadOp::create(
-            b, loc, src, srcIsKMajor ? ValueRange{k, row} : ValueRange{row, k});
-        Value w = widen(vector::BroadcastOp::create(
-            b, loc, VectorType::get({1}, srcElt), x));
-        scf::YieldOp::create(b, loc,
-                             ValueRange{vector::ExtractOp::create(b, loc, w, 0)});
-        b.setInsertionPointToStart(ifOp.elseBlock());
-        Value zero =
-            arith::ConstantOp::create(b, loc, dstElt, b.getZeroAttr(dstElt));
-        scf::YieldOp::create(b, loc, zero);
-      }
-      Value col = ib.add(ib.mul(r, ib.c(kr)), ib.c(v));
-      memref::StoreOp::create(b, loc, ifOp.getResult(0), dst,
-                              ValueRange{p, kk, col});
+    auto vLoop = scf::ForOp::create(b, loc, ib.c(0), ib.c(kr), ib.c(1));
+    b.setInsertionPointToStart(vLoop.getBody());
+    Value v = vLoop.getInductionVar();
+    Value k = ib.add(ib.mul(kk, ib.c(kr)), v);
+    Value inside =
+        arith::AndIOp::create(b, loc, cmpLT(row, rows), cmpLT(k, kLen));
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{dstElt}, inside, true);
+    {
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      Value x = memref::LoadOp::create(
+          b, loc, src, srcIsKMajor ? ValueRange{k, row} : ValueRange{row, k});
+      Value w = widen(vector::BroadcastOp::create(
+          b, loc, VectorType::get({1}, srcElt), x));
+      scf::YieldOp::create(b, loc,
+                           ValueRange{vector::ExtractOp::create(b, loc, w, 0)});
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      Value zero =
+          arith::ConstantOp::create(b, loc, dstElt, b.getZeroAttr(dstElt));
+      scf::YieldOp::create(b, loc, zero);
     }
+    Value col = ib.add(ib.mul(r, ib.c(kr)), v);
+    memref::StoreOp::create(b, loc, ifOp.getResult(0), dst,
+                            ValueRange{p, kk, col});
   }
 
   /// Source [K, R]: one panel row (tile elements of kr source rows) per step.
@@ -162,6 +176,30 @@ private:
     vector::StoreOp::create(b, loc, v, dst, ValueRange{p, kk, ib.c(0)});
     b.setInsertionPointToStart(ifOp.elseBlock());
     copyEdge(src, dst, p, kk, ib.c(1), /*srcIsKMajor=*/true);
+  }
+
+  /// Source [R, K] with K groups of kr >= kRowSegment: tile row segments.
+  void copyRowSegments(Value src, Value dst, Value p, Value kk) {
+    IndexBuilder ib{b, loc};
+    Value r0 = ib.mul(p, ib.c(tile)), k0 = ib.mul(kk, ib.c(kr));
+    Value inBounds = arith::AndIOp::create(
+        b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
+        cmpLE(ib.add(k0, ib.c(kr)), kLen));
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, inBounds, true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    auto rLoop = scf::ForOp::create(b, loc, ib.c(0), ib.c(tile), ib.c(1));
+    b.setInsertionPointToStart(rLoop.getBody());
+    Value r = rLoop.getInductionVar();
+    Value pad = ub::PoisonOp::create(b, loc, srcElt);
+    SmallVector<bool> inb(1, true);
+    Value v = vector::TransferReadOp::create(
+        b, loc, VectorType::get({kr}, srcElt), src, ValueRange{ib.add(r0, r), k0},
+        pad, ArrayRef<bool>(inb));
+    vector::StoreOp::create(b, loc, widen(v), dst,
+                            ValueRange{p, kk, ib.mul(r, ib.c(kr))});
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    copyEdge(src, dst, p, kk, ib.c(1), /*srcIsKMajor=*/false);
   }
 
   /// Source [R, K]: kChunk panel rows per step, transposed in registers.

@@ -19,12 +19,14 @@ namespace {
 /// other) into panels of `tile` rows for `kernel`, widening to its operand
 /// type. `batch` is the leading batch size or 0.
 Value packOperand(OpBuilder &b, Location loc, Value src, int64_t panelDim,
-                  int64_t tile, NanoKernelAttr kernel, int64_t batch) {
+                  int64_t tile, int64_t kr, int64_t kPad,
+                  NanoKernelAttr kernel, int64_t batch) {
   auto srcTy = cast<RankedTensorType>(src.getType());
   unsigned bd = batch ? 1 : 0;
   int64_t rows = srcTy.getDimSize(bd + panelDim);
-  int64_t k = srcTy.getDimSize(bd + 1 - panelDim);
-  int64_t kr = kernel.getKr();
+  // K padded to a multiple of kPad (a whole AMX tile row of K).
+  int64_t k = llvm::divideCeil(srcTy.getDimSize(bd + 1 - panelDim), kPad) *
+              kPad;
   bool zext = srcTy.getElementType().isUnsignedInteger();
   SmallVector<int64_t> shape;
   if (batch)
@@ -75,12 +77,14 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
     bool packB = op.getTransposeB() || bTy.getElementType() != opTy ||
                  narrow || multiRowBlocks || n < kernel->getNr();
     Value a = op.getA(), b = op.getB();
+    // AMX reads A in 64-byte rows of K and B in whole tiles of K.
+    int64_t aKr = kernel->getAKr(), kr = kernel->getKr();
     if (packA)
       a = packOperand(rewriter, loc, a, op.getTransposeA() ? 1 : 0,
-                      kernel->getMr(), *kernel, batch);
+                      kernel->getMr(), aKr, aKr, *kernel, batch);
     if (packB)
       b = packOperand(rewriter, loc, b, op.getTransposeB() ? 0 : 1,
-                      kernel->getNr(), *kernel, batch);
+                      kernel->getNr(), kr, aKr, *kernel, batch);
     Value init = tensor::EmptyOp::create(rewriter, loc, cTy.getShape(),
                                          cTy.getElementType());
     auto mm = PackedMatmulOp::create(rewriter, loc, TypeRange{cTy}, a, b,

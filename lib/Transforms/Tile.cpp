@@ -156,12 +156,15 @@ void tile2D(OpBuilder &b, PackedMatmulOp op, Operand a, Operand bo, Value c,
   NanoKernelAttr kernel = op.getKernel();
   Value mr = ib.c(kernel.getMr()), nr = ib.c(kernel.getNr());
   Value kr = ib.c(kernel.getKr());
+  // A packs K in groups of `ratio` B steps (AMX: a 64-byte tile row).
+  Value ratio = ib.c(kernel.getAKr() / kernel.getKr());
   Value m = ib.dim(c, 0), n = ib.dim(c, 1);
-  // K in nanokernel steps, and in source elements for fused packs.
+  // K in B steps (padded to whole A groups), and in source elements for
+  // fused packs.
   Value kSteps, kElems;
   if (bo.fused()) {
     kElems = ib.dim(bo.packSource, 1 - bo.panelDim);
-    kSteps = ib.ceilDiv(kElems, kr);
+    kSteps = ib.mul(ib.ceilDiv(kElems, ib.mul(kr, ratio)), ratio);
   } else {
     kSteps = bo.packed() ? ib.dim(bo.buffer, 1) : ib.dim(bo.buffer, 0);
     kElems = ib.mul(kSteps, kr);
@@ -188,10 +191,12 @@ void tile2D(OpBuilder &b, PackedMatmulOp op, Operand a, Operand bo, Value c,
     Value mcur = ib.min(mc, ib.sub(m, ic));
     Value mPanels = ib.ceilDiv(mcur, mr);
     Value av;
+    Value aSteps = ib.div(kcur, ratio);
     if (aBlock.fused())
-      av = packBlock(b, loc, aBlock, ic, mcur, kOff, kLen, mPanels, kcur);
+      av = packBlock(b, loc, aBlock, ic, mcur, kOff, kLen, mPanels, aSteps);
     else if (aBlock.packed())
-      av = view(b, loc, aBlock.buffer, {ib.div(ic, mr), pc}, {mPanels, kcur});
+      av = view(b, loc, aBlock.buffer, {ib.div(ic, mr), ib.div(pc, ratio)},
+                {mPanels, aSteps});
     else
       av = view(b, loc, aBlock.buffer, {ic, pc}, {mcur, kcur});
     Value cv = view(b, loc, c, {ic, jc}, {mcur, ncur});
@@ -224,11 +229,11 @@ void tile2D(OpBuilder &b, PackedMatmulOp op, Operand a, Operand bo, Value c,
 /// panels; the whole-matrix pack, its buffer's deallocations and (once the
 /// consumer is gone) the buffer itself are removed.
 void fuse(PackedMatmulOp op, Operand &o, int64_t panels, int64_t kSteps,
-          int64_t tile) {
+          int64_t tile, int64_t group) {
   NanoKernelAttr kernel = op.getKernel();
   SmallVector<int64_t> shape = {panels, kSteps, tile};
-  if (kernel.getKr() > 1)
-    shape.push_back(kernel.getKr());
+  if (group > 1)
+    shape.push_back(group);
   o.blockType = MemRefType::get(shape, kernel.getOperandType(op.getContext()));
   o.packSource = o.pack.getSource();
   o.panelDim = o.pack.getPanelDim();
@@ -279,6 +284,9 @@ struct TilePass : qnk::impl::QNKTileBase<TilePass> {
           deriveBlockSizes(lookupCPUTarget(op), kernel, eltBytes);
       if (kc > 0)
         bs.kc = kc;
+      // K blocks hold whole A groups (AMX tile rows of K).
+      int64_t group = kernel.getAKr() / kernel.getKr();
+      bs.kc = std::max<int64_t>(bs.kc / group, 1) * group;
       if (mc > 0)
         bs.mc = llvm::divideCeil(mc, kernel.getMr()) * kernel.getMr();
       if (nc > 0)
@@ -297,15 +305,16 @@ struct TilePass : qnk::impl::QNKTileBase<TilePass> {
         return std::make_pair(t.getDimSize(bd), t.getDimSize(bd + 1));
       };
       // Block buffers never exceed the problem.
+      int64_t ratio = kernel.getAKr() / kernel.getKr();
       if (a.pack) {
         auto [panels, ks] = packedDims(a.buffer);
         fuse(op, a, std::min(panels, bs.mc / kernel.getMr()),
-             std::min(ks, bs.kc), kernel.getMr());
+             std::min(ks, bs.kc / ratio), kernel.getMr(), kernel.getAKr());
       }
       if (bo.pack) {
         auto [panels, ks] = packedDims(bo.buffer);
         fuse(op, bo, std::min(panels, bs.nc / kernel.getNr()),
-             std::min(ks, bs.kc), kernel.getNr());
+             std::min(ks, bs.kc), kernel.getNr(), kernel.getKr());
       }
       if (bd) {
         IndexBuilder ib{b, loc};

@@ -1,5 +1,6 @@
 // RUN: qnk-opt %s --split-input-file --qnk-set-target=target=cooperlake --qnk-pack | FileCheck %s --check-prefix=CPX
 // RUN: qnk-opt %s --split-input-file --qnk-set-target=target=alderlake --qnk-pack | FileCheck %s --check-prefix=ADL
+// RUN: qnk-opt %s --split-input-file --qnk-set-target=target=sapphirerapids --qnk-pack | FileCheck %s --check-prefix=SPR
 // Native low-precision nanokernels: operands stay narrow in the panels.
 
 // bf16 pairs for vdpbf16ps (AVX512-BF16); AVX2-class cores widen to f32.
@@ -9,6 +10,12 @@
 // CPX: kernel = <dpbf16_f32, mr = 6, nv = 4, vector_length = 16, kr = 2>
 // ADL-LABEL: func @bf16
 // ADL: kernel = <fma_f32, mr = 4, nv = 3, vector_length = 8, kr = 1>
+// AMX: A in 64-byte rows of K (32 bf16), B in bf16 pairs with K padded to
+// whole tiles (160 = 5 x 32).
+// SPR-LABEL: func @bf16
+// SPR: qnk.pack %arg0 into %{{.*}} panel_dim = 0 : tensor<37x129xbf16>, tensor<2x5x32x32xbf16>
+// SPR: qnk.pack %arg1 into %{{.*}} panel_dim = 1 : tensor<129x50xbf16>, tensor<2x80x32x2xbf16>
+// SPR: kernel = <amx_bf16, mr = 32, nv = 2, vector_length = 16, kr = 2>
 func.func @bf16(%a: tensor<37x129xbf16>, %b: tensor<129x50xbf16>) -> tensor<37x50xf32> {
   %c = qnk.matmul %a, %b : tensor<37x129xbf16>, tensor<129x50xbf16> -> tensor<37x50xf32>
   return %c : tensor<37x50xf32>
@@ -24,7 +31,20 @@ func.func @bf16(%a: tensor<37x129xbf16>, %b: tensor<129x50xbf16>) -> tensor<37x5
 // CPX: kernel = <dpbusd_u8s8, mr = 6, nv = 4, vector_length = 16, kr = 4>
 // ADL-LABEL: func @u8s8
 // ADL: kernel = <dpbusd_u8s8, mr = 4, nv = 3, vector_length = 8, kr = 4>
+// SPR-LABEL: func @u8s8
+// SPR: kernel = <dpbusd_u8s8, mr = 6, nv = 4, vector_length = 16, kr = 4>
 func.func @u8s8(%a: tensor<13x7xui8>, %b: tensor<7x37xi8>) -> tensor<13x37xi32> {
   %c = qnk.matmul %a, %b : tensor<13x7xui8>, tensor<7x37xi8> -> tensor<13x37xi32>
   return %c : tensor<13x37xi32>
+}
+
+// -----
+
+// SPR-LABEL: func @s8s8_amx
+// SPR: qnk.pack %arg0 into %{{.*}} panel_dim = 0 : tensor<40x70xi8>, tensor<2x2x32x64xi8>
+// SPR: qnk.pack %arg1 into %{{.*}} panel_dim = 1 : tensor<70x20xi8>, tensor<1x32x32x4xi8>
+// SPR: kernel = <amx_s8s8, mr = 32, nv = 2, vector_length = 16, kr = 4>
+func.func @s8s8_amx(%a: tensor<40x70xi8>, %b: tensor<70x20xi8>) -> tensor<40x20xi32> {
+  %c = qnk.matmul %a, %b : tensor<40x70xi8>, tensor<70x20xi8> -> tensor<40x20xi32>
+  return %c : tensor<40x20xi32>
 }

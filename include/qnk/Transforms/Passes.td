@@ -102,7 +102,10 @@ def QNKComposeNanokernels : Pass<"qnk-compose-nanokernels"> {
     instruction per accumulator (`vector.fma` for `fma_f32`, `vpmaddwd` +
     add for `pmaddwd_i16`, `vpdpbusd` for `dpbusd_u8s8`,
     `x86vector.avx512.dot` (`vdpbf16ps`) for `dpbf16_f32`), and stores them
-    once. Row remainders get a
+    once. AMX kernels (`amx_*`) carry a 2 x 2 block of 16 x 16 accumulator
+    tiles through the K loop the same way (`amx.tile_mulf` /
+    `amx.tile_muli`), with tile-sized blocks that stick out of C staged
+    through a stack buffer. Row remainders get a
     register block of exactly the remaining rows; column remainders use
     masked loads and stores of C only.
   }];
@@ -111,7 +114,8 @@ def QNKComposeNanokernels : Pass<"qnk-compose-nanokernels"> {
                            "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::LLVM::LLVMDialect",
-                           "mlir::x86vector::X86VectorDialect"];
+                           "mlir::x86vector::X86VectorDialect",
+                           "mlir::amx::AMXDialect"];
 }
 
 def QNKLowerPack : Pass<"qnk-lower-pack"> {

@@ -51,7 +51,11 @@ Type NanoKernelAttr::getOperandType(MLIRContext *ctx) const {
   case NanoKernelKind::dpbusd_u8s8: // A holds u8 bits, B s8
     return IntegerType::get(ctx, 8);
   case NanoKernelKind::dpbf16_f32:
+  case NanoKernelKind::amx_bf16:
     return BFloat16Type::get(ctx);
+  case NanoKernelKind::amx_s8s8:
+  case NanoKernelKind::amx_u8s8: // A holds u8 bits for amx_u8s8
+    return IntegerType::get(ctx, 8);
   }
   llvm_unreachable("unknown nanokernel kind");
 }
@@ -60,12 +64,27 @@ Type NanoKernelAttr::getAccumulatorType(MLIRContext *ctx) const {
   switch (getKind()) {
   case NanoKernelKind::fma_f32:
   case NanoKernelKind::dpbf16_f32:
+  case NanoKernelKind::amx_bf16:
     return Float32Type::get(ctx);
   case NanoKernelKind::pmaddwd_i16:
   case NanoKernelKind::dpbusd_u8s8:
+  case NanoKernelKind::amx_s8s8:
+  case NanoKernelKind::amx_u8s8:
     return IntegerType::get(ctx, 32);
   }
   llvm_unreachable("unknown nanokernel kind");
+}
+
+bool NanoKernelAttr::isAMX() const {
+  return getKind() == NanoKernelKind::amx_bf16 ||
+         getKind() == NanoKernelKind::amx_s8s8 ||
+         getKind() == NanoKernelKind::amx_u8s8;
+}
+
+int64_t NanoKernelAttr::getAKr() const {
+  if (!isAMX())
+    return getKr();
+  return 64 / (getOperandType(getContext()).getIntOrFloatBitWidth() / 8);
 }
 
 //===----------------------------------------------------------------------===//
@@ -237,8 +256,9 @@ LogicalResult PackOp::verify() {
   int64_t rows = srcTy.getDimSize(b + getPanelDim());
   int64_t k = srcTy.getDimSize(b + 1 - getPanelDim());
   int64_t tile = getTile(), kr = getKr();
+  // K may be padded further (AMX B panels cover whole A tiles of K).
   if (dstTy.getDimSize(b) != llvm::divideCeil(rows, tile) ||
-      dstTy.getDimSize(b + 1) != llvm::divideCeil(k, kr))
+      dstTy.getDimSize(b + 1) < llvm::divideCeil(k, kr))
     return emitOpError("destination shape does not match ")
            << rows << " rows and K = " << k << " in panels of " << tile
            << (kr > 1 ? " with kr = " + std::to_string(kr) : "");
@@ -272,23 +292,24 @@ LogicalResult PackedMatmulOp::verify() {
   unsigned bd = isBatched();
   int64_t kr = kernel.getKr();
   int64_t packedRank = bd + (kr == 1 ? 3 : 4);
-  auto checkOperand = [&](ShapedType ty, StringRef name,
-                          int64_t tile) -> LogicalResult {
-    if (ty.getRank() != bd + 2 && ty.getRank() != packedRank)
+  auto checkOperand = [&](ShapedType ty, StringRef name, int64_t tile,
+                          int64_t group) -> LogicalResult {
+    int64_t rank = bd + (group == 1 ? 3 : 4);
+    if (ty.getRank() != bd + 2 && ty.getRank() != rank)
       return emitOpError() << name << " must be row-major (rank " << bd + 2
-                           << ") or packed (rank " << packedRank << ")";
-    if (ty.getRank() == packedRank) {
+                           << ") or packed (rank " << rank << ")";
+    if (ty.getRank() == rank) {
       if (ty.getDimSize(bd + 2) != tile ||
-          (kr > 1 && ty.getDimSize(bd + 3) != kr))
+          (group > 1 && ty.getDimSize(bd + 3) != group))
         return emitOpError() << name << " panels must be " << tile
                              << " wide to match the nanokernel";
-    } else if (kr != 1) {
-      return emitOpError() << name << " must be packed for kr = " << kr;
+    } else if (group != 1) {
+      return emitOpError() << name << " must be packed for kr = " << group;
     }
     return success();
   };
-  if (failed(checkOperand(aTy, "A", kernel.getMr())) ||
-      failed(checkOperand(bTy, "B", kernel.getNr())))
+  if (failed(checkOperand(aTy, "A", kernel.getMr(), kernel.getAKr())) ||
+      failed(checkOperand(bTy, "B", kernel.getNr(), kr)))
     return failure();
   if (bd && (aTy.getDimSize(0) != cTy.getDimSize(0) ||
              bTy.getDimSize(0) != cTy.getDimSize(0)))
@@ -297,13 +318,15 @@ LogicalResult PackedMatmulOp::verify() {
   auto known = [](int64_t a, int64_t b) {
     return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b);
   };
-  bool aPacked = aTy.getRank() == packedRank;
+  bool aPacked = aTy.getRank() > bd + 2;
   bool bPacked = bTy.getRank() == packedRank;
   int64_t m = cTy.getDimSize(bd), n = cTy.getDimSize(bd + 1);
+  // K in elements (padded), as each operand holds it.
   int64_t ka = aTy.getDimSize(bd + 1);
   int64_t kb = bTy.getDimSize(bPacked ? bd + 1 : bd);
-  if (known(ka, kb) && ka != kb)
-    return emitOpError() << "A has " << ka << " K steps but B has " << kb;
+  if (known(ka, kb) && ka * (aPacked ? kernel.getAKr() : 1) != kb * kr)
+    return emitOpError() << "A has " << ka * (aPacked ? kernel.getAKr() : 1)
+                         << " K elements but B has " << kb * kr;
   int64_t aRows = aTy.getDimSize(bd);
   int64_t aRowCap = aPacked && !ShapedType::isDynamic(aRows)
                         ? aRows * kernel.getMr()

@@ -50,7 +50,10 @@ def QNK_NanoKernelKind : I32EnumAttr<"NanoKernelKind",
   I32EnumAttrCase<"fma_f32", 0>,
   I32EnumAttrCase<"pmaddwd_i16", 1>,
   I32EnumAttrCase<"dpbusd_u8s8", 2>,
-  I32EnumAttrCase<"dpbf16_f32", 3>
+  I32EnumAttrCase<"dpbf16_f32", 3>,
+  I32EnumAttrCase<"amx_bf16", 4>,
+  I32EnumAttrCase<"amx_s8s8", 5>,
+  I32EnumAttrCase<"amx_u8s8", 6>
 ]> {
   let cppNamespace = "::qnk";
   let genSpecializedAttr = 0;
@@ -109,6 +112,13 @@ def QNK_NanoKernelAttr : QNK_Attr<"NanoKernel", "nanokernel"> {
     * `dpbf16_f32`: broadcast a bf16 pair of A as one i32, `vdpbf16ps`
       against `nr` bf16 pairs of B, accumulating in f32 lanes (kr = 2;
       AVX512-BF16).
+    * `amx_bf16`, `amx_s8s8`, `amx_u8s8`: AMX tiles. `mr` x (`nv` *
+      `vector_length`) accumulators are `mr/16` x `nv` tiles of 16 x 16
+      (f32 or i32); each step multiplies 16-row A tiles of 64 bytes of K
+      (`a_kr` = 32 bf16 or 64 bytes) by B tiles of 16 rows of `kr`-element
+      VNNI groups (`tdpbf16ps`, `tdpbssd`, `tdpbusd`). A is packed
+      `[M/mr, K/a_kr, mr, a_kr]`, B `[N/nr, K/kr, nr, kr]` with K padded to a
+      multiple of `a_kr`.
 
     ```mlir
     #qnk.nanokernel<fma_f32, mr = 6, nv = 2, vector_length = 8, kr = 1>
@@ -127,6 +137,11 @@ def QNK_NanoKernelAttr : QNK_Attr<"NanoKernel", "nanokernel"> {
   }];
   let extraClassDeclaration = [{
     int64_t getNr() const { return getNv() * getVectorLength(); }
+    /// True for the AMX tile kernels.
+    bool isAMX() const;
+    /// K elements per packed A group: `kr`, or a tile row (64 bytes) of K
+    /// for AMX.
+    int64_t getAKr() const;
     /// Element type of packed operands and of the accumulators.
     ::mlir::Type getOperandType(::mlir::MLIRContext *ctx) const;
     ::mlir::Type getAccumulatorType(::mlir::MLIRContext *ctx) const;
