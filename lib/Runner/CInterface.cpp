@@ -1,5 +1,4 @@
-//===- CInterface.cpp - Objects with a plain C entry point
-//-------------------===//
+//===- CInterface.cpp - Objects with a plain C entry point ----------------===//
 //
 // A C caller has dense arrays, not memref descriptors. For static shapes the
 // descriptor fields are all known except the pointers, so the exported

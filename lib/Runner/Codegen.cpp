@@ -1,5 +1,4 @@
-//===- Codegen.cpp - From a builtin module to machine code
-//-------------------===//
+//===- Codegen.cpp - From a builtin module to machine code ----------------===//
 
 #include "CodegenUtils.h"
 #include "qnk/Pipelines/Pipelines.h"

@@ -1,5 +1,4 @@
-//===- Entry.cpp - Reading an entry function's boundary
-//----------------------===//
+//===- Entry.cpp - Reading an entry function's boundary -------------------===//
 
 #include "qnk/Dialect/QNK/IR/QNK.h"
 #include "qnk/Runner/Runner.h"
@@ -48,7 +47,6 @@ static FailureOr<TensorSpec> readBoundaryType(Type type, Location loc,
 static void addMatmul(EntryInfo &info, int64_t resultElements, int64_t k) {
   info.flops += 2 * resultElements * k;
   info.maxReductionSize = std::max(info.maxReductionSize, k);
-  ++info.numMatmuls;
 }
 
 /// qnk.matmul / qnk.batch_matmul: K is the inner dimension of A, or the one

@@ -1,5 +1,4 @@
-//===- Npy.cpp - Reading and writing .npy files
-//------------------------------===//
+//===- Npy.cpp - Reading and writing .npy files ---------------------------===//
 //
 // The format (numpy/lib/format.py): the magic "\x93NUMPY", a major and minor
 // version byte, a little-endian header length (u16 in 1.0, u32 in 2.0 and
@@ -23,24 +22,6 @@ using namespace qnk::runner;
 
 static constexpr char kMagic[] = "\x93NUMPY";
 static constexpr size_t kMagicSize = 6;
-
-llvm::StringRef qnk::runner::getNumpyName(ElementType type) {
-  switch (type) {
-  case ElementType::F32:
-    return "float32";
-  case ElementType::BF16:
-    return "bfloat16";
-  case ElementType::F16:
-    return "float16";
-  case ElementType::I8:
-    return "int8";
-  case ElementType::UI8:
-    return "uint8";
-  case ElementType::I32:
-    return "int32";
-  }
-  llvm_unreachable("unknown element type");
-}
 
 static llvm::StringRef getDescr(ElementType type) {
   switch (type) {

@@ -1,5 +1,4 @@
-//===- Tensor.cpp - Host tensors, seeded data and comparisons
-//----------------===//
+//===- Tensor.cpp - Host tensors, seeded data and comparisons -------------===//
 
 #include "qnk/Runner/Runner.h"
 

@@ -263,7 +263,26 @@ private:
     return SmallVector<Value>(loop.getResults());
   }
 
+  /// Starts fetching the C block after this one (rows row0+rows.., clamped
+  /// to C) so that its loads or write-allocations overlap this block's K
+  /// loop instead of stalling the next block.
+  void prefetchNextC(const Panel &p, int64_t rows, Value row0) {
+    IndexBuilder ib{b, loc};
+    Value last = ib.sub(ib.dim(c, 0), ib.c(1));
+    int64_t lanesPerLine = std::max<int64_t>(
+        1, 64 / (accTy.getIntOrFloatBitWidth() / 8) / vl);
+    for (int64_t i = 0; i < mr; ++i) {
+      Value row = ib.min(ib.add(row0, ib.c(rows + i)), last);
+      for (int64_t j = 0; j < nv; j += lanesPerLine)
+        memref::PrefetchOp::create(b, loc, c,
+                                   ValueRange{row, ib.add(p.n0, ib.c(j * vl))},
+                                   /*isWrite=*/true, /*localityHint=*/3,
+                                   /*isDataCache=*/true);
+    }
+  }
+
   void emitBlock(const Panel &p, int64_t rows, Value row0, Value aPanel) {
+    prefetchNextC(p, rows, row0);
     SmallVector<Value> accs = loadAccumulators(p, rows, row0);
     if (bPacked) {
       accs = reductionLoop(p, rows, row0, aPanel, accs, /*maskedB=*/false);

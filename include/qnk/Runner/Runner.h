@@ -190,9 +190,6 @@ llvm::Expected<NpyArray> readNpy(llvm::StringRef path);
 /// bfloat16 array: `np.load(f).view(ml_dtypes.bfloat16)` reads it back.
 llvm::Error writeNpy(llvm::StringRef path, const Tensor &tensor);
 
-/// The numpy spelling of an element type (`float32`, `bfloat16`, ...).
-llvm::StringRef getNumpyName(ElementType type);
-
 //===----------------------------------------------------------------------===//
 // Entry functions
 //===----------------------------------------------------------------------===//
@@ -209,7 +206,6 @@ struct EntryInfo {
   int64_t flops = 0;
   /// The largest reduction size (K) among those matmuls; 0 without any.
   int64_t maxReductionSize = 0;
-  int64_t numMatmuls = 0;
 
   /// Number of scalar arguments of the lowered function: each tensor is a
   /// memref descriptor of 3 + 2 * rank fields.
