@@ -4,8 +4,8 @@
 // iteration allocates, packs into and frees its own block buffers.
 // CHECK-LABEL: func @split_n
 // CHECK-NOT: memref.alloc
-// CHECK: scf.parallel (%[[J:.*]]) = (%c0) to (%c4096) step (%c1032) {
-// CHECK:   %[[BB:.*]] = memref.alloc() {alignment = 64 : i64} : memref<43x256x24xf32>
+// CHECK: scf.parallel (%[[J:.*]]) = (%c0) to (%c4096) step (%c240) {
+// CHECK:   %[[BB:.*]] = memref.alloc() {alignment = 64 : i64} : memref<10x256x24xf32>
 // CHECK:   %[[AB:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x256x4xf32>
 // CHECK:   qnk.pack {{.*}} panel_dim = 1
 // CHECK:   qnk.pack {{.*}} panel_dim = 0
