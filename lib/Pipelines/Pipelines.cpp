@@ -63,6 +63,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, int64_t threads) {
   ConvertVectorToLLVMPassOptions v2llvm;
   v2llvm.x86Vector = true; // x86vector.avx512.dot (vdpbf16ps)
   v2llvm.amx = true;       // amx tile ops
+  // Packing transposes (VNNI groups, A panels) as one shuffle each, not
+  // element by element.
+  v2llvm.vectorTransposeLowering = vector::VectorTransposeLowering::Shuffle1D;
   pm.addPass(createConvertVectorToLLVMPass(v2llvm));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass()); // expand-strided-metadata makes some

@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
@@ -15,6 +16,7 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
@@ -161,7 +163,8 @@ static void eraseUnreachableFunctions(ModuleOp module, llvm::StringRef entry) {
 
 FailureOr<OwningOpRef<ModuleOp>>
 qnk::runner::lowerToLLVMDialect(ModuleOp module, llvm::StringRef entry,
-                                Pipeline pipeline, const TargetSpec &target) {
+                                Pipeline pipeline, const TargetSpec &target,
+                                int64_t threads) {
   OwningOpRef<ModuleOp> clone(module.clone());
   eraseUnreachableFunctions(*clone, entry);
   PassManager pm(module.getContext());
@@ -174,6 +177,7 @@ qnk::runner::lowerToLLVMDialect(ModuleOp module, llvm::StringRef entry,
   // gives the same answer (resolution is deterministic, `host` included).
   options.target = target.name;
   options.features = llvm::ArrayRef<std::string>(target.overrides);
+  options.threads = threads;
   if (pipeline == Pipeline::Fast)
     qnk::buildCPUPipeline(pm, options);
   else
@@ -297,6 +301,25 @@ JITKernel::create(ModuleOp lowered, const EntryInfo &entry,
   };
   ExecutionEngineOptions options;
   options.llvmModuleBuilder = builder;
+  // Parallel loops become OpenMP runtime calls (__kmpc_fork_call, ...).
+  llvm::SmallVector<llvm::StringRef, 1> libraries;
+  bool usesOpenMP = lowered
+                        .walk([](Operation *op) {
+                          return isa<omp::OpenMPDialect>(op->getDialect())
+                                     ? WalkResult::interrupt()
+                                     : WalkResult::advance();
+                        })
+                        .wasInterrupted();
+  if (usesOpenMP) {
+    llvm::StringRef runtime = QNK_OPENMP_RUNTIME;
+    if (runtime.empty() || !llvm::sys::fs::exists(runtime))
+      return llvm::createStringError(
+          "the kernel runs on several threads but the OpenMP runtime is "
+          "missing ('" +
+          runtime.str() + "', found when QNK was configured)");
+    libraries.push_back(runtime);
+  }
+  options.sharedLibPaths = libraries;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   options.enableGDBNotificationListener = false;
   options.enablePerfNotificationListener = false;

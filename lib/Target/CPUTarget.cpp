@@ -205,10 +205,11 @@ qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt,
       rb = selectShortRegisterBlock(regs, rows, scratch);
     return NanoKernelAttr::get(ctx, kind, rb.mr, rb.nv, vl, kr);
   };
-  // AMX tiles where the target has them and the problem fills a tile's
-  // 16 rows; a 2x2 block of 16x16 accumulator tiles plus two A and two B
-  // tiles uses all eight tile registers.
-  bool tallEnough = rows == 0 || rows >= 16;
+  // AMX tiles where the target has them and the problem fills the 32 rows
+  // of the register block (a 2x2 block of 16x16 accumulator tiles plus two
+  // A and two B tiles: all eight tile registers); shorter problems run
+  // faster on the vector units than on half-empty tiles.
+  bool tallEnough = rows == 0 || rows >= 32;
   if (tallEnough && aElt.isBF16() && target.hasFeature("amx-bf16"))
     return NanoKernelAttr::get(ctx, NanoKernelKind::amx_bf16, 32, 2, 16, 2);
   if (tallEnough && bElt.isSignlessInteger(8) &&

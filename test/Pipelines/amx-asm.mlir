@@ -39,7 +39,7 @@ func.func @u8s8(%a: tensor<33x65xui8>, %b: tensor<65x17xi8>) -> tensor<33x17xi32
   return %c : tensor<33x17xi32>
 }
 
-// Fewer than 16 rows: AVX-512 instead of a mostly empty tile.
+// Fewer than 32 rows: AVX-512 instead of half-empty tiles.
 // CHECK-LABEL: short:
 // CHECK-NOT: tdpbf16ps
 // CHECK: vdpbf16ps

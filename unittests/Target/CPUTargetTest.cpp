@@ -155,13 +155,31 @@ TEST(NanoKernel, Selection) {
   EXPECT_EQ(k.getNr(), 24);
   EXPECT_EQ(k.getKr(), 1);
 
-  // bf16: vdpbf16ps where AVX512-BF16 exists, widened to f32 FMA elsewhere.
+  // AMX on Sapphire Rapids for problems of 32 rows or more (or unknown).
   k = llvm::cantFail(selectNanoKernel(target("sapphirerapids"), bf16, bf16));
+  EXPECT_EQ(k.getKind(), NanoKernelKind::amx_bf16);
+  EXPECT_TRUE(k.isAMX());
+  EXPECT_EQ(k.getMr(), 32);
+  EXPECT_EQ(k.getNr(), 32);
+  EXPECT_EQ(k.getKr(), 2);
+  EXPECT_EQ(k.getAKr(), 32);
+  k = llvm::cantFail(selectNanoKernel(target("sapphirerapids"), i8, i8, 64));
+  EXPECT_EQ(k.getKind(), NanoKernelKind::amx_s8s8);
+  EXPECT_EQ(k.getAKr(), 64);
+  k = llvm::cantFail(selectNanoKernel(target("sapphirerapids"), ui8, i8, 64));
+  EXPECT_EQ(k.getKind(), NanoKernelKind::amx_u8s8);
+
+  // bf16: vdpbf16ps where AVX512-BF16 exists (and AMX does not pay),
+  // widened to f32 FMA elsewhere.
+  k = llvm::cantFail(
+      selectNanoKernel(target("sapphirerapids"), bf16, bf16, /*rows=*/16));
   EXPECT_EQ(k.getKind(), NanoKernelKind::dpbf16_f32);
   EXPECT_EQ(k.getVectorLength(), 16);
   EXPECT_EQ(k.getKr(), 2);
   EXPECT_EQ(k.getOperandType(&ctx), bf16);
   EXPECT_EQ(k.getMr(), 6);
+  EXPECT_FALSE(k.isAMX());
+  EXPECT_EQ(k.getAKr(), 2);
   k = llvm::cantFail(selectNanoKernel(target("skylake-avx512"), bf16, bf16));
   EXPECT_EQ(k.getKind(), NanoKernelKind::fma_f32);
 
