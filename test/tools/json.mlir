@@ -5,8 +5,7 @@
 // ASM-LABEL: mm:
 // ASM: vfmadd231ps {{.*}}%{{[yz]}}mm
 // RUN: qnk-run %s -e mm --json | FileCheck %s --check-prefix=PLAIN
-// RUN: qnk-run %s -e mm --json --target=x86-64-v3 --threads=2 2>%t.err | FileCheck %s --check-prefix=TARGET
-// RUN: FileCheck %s --check-prefix=WARN < %t.err
+// RUN: qnk-run %s -e mm --json --target=x86-64-v3 --threads=2 | FileCheck %s --check-prefix=TARGET
 // RUN: not qnk-run %s -e mm --json --verify --testing-corrupt-result 2>/dev/null | FileCheck %s --check-prefix=FAILED
 // RUN: qnk-run %s -e mm --json --verify --bench=2 | %python -m json.tool | FileCheck %s --check-prefix=VALID
 
@@ -36,8 +35,7 @@
 
 // TARGET-DAG: "target": "x86-64-v3"
 // TARGET-DAG: "requested_target": "x86-64-v3"
-// TARGET-DAG: "threads": 1
-// WARN: warning: --threads=2: multithreading is not implemented yet; running on 1 thread
+// TARGET-DAG: "threads": 2
 
 // FAILED: "verified": false
 

@@ -51,6 +51,14 @@
 // RUN: %python %S/Inputs/npy_tool.py same %t/s9.npy %t/s9-again.npy
 // RUN: %python %S/Inputs/npy_tool.py differ %t/s9.npy %t/s10.npy
 
+// Files numpy writes that qnk-run cannot take say what is wrong with them.
+// RUN: %python %S/Inputs/npy_tool.py gen %t/f64.npy float64 50x29 16
+// RUN: %python %S/Inputs/npy_tool.py fortran %t/fortran.npy 50x29
+// RUN: not qnk-run %s -e f32 --input=%t/a.npy --input=%t/f64.npy 2>&1 | FileCheck %s --check-prefix=F64
+// RUN: not qnk-run %s -e f32 --input=%t/a.npy --input=%t/fortran.npy 2>&1 | FileCheck %s --check-prefix=FORTRAN
+// F64: npy.mlir:[[@LINE+3]]:{{[0-9]+}}: error: input 1 ({{.*}}f64.npy): expected shape 50x29 f32, got 50x29 '<f8'
+// FORTRAN: error: input 1 ({{.*}}fortran.npy): '{{.*}}fortran.npy' holds a Fortran-order array; save it in C order
+
 func.func @f32(%a: tensor<37x50xf32>, %b: tensor<50x29xf32>) -> tensor<37x29xf32> {
   %c = qnk.matmul %a, %b : tensor<37x50xf32>, tensor<50x29xf32> -> tensor<37x29xf32>
   return %c : tensor<37x29xf32>

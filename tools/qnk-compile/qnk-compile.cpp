@@ -1,4 +1,4 @@
-//===- qnk-compile.cpp - Ahead-of-time compile a QNK entry for C callers -----===//
+//===- qnk-compile.cpp - Ahead-of-time compile a QNK entry for C callers --===//
 //
 // Compiles one entry function through the fast CPU pipeline into a
 // relocatable object (or a shared library, or assembly) exporting
@@ -18,6 +18,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -62,8 +63,9 @@ static cl::opt<bool>
     emitShared("shared",
                cl::desc("Link the object into a shared library (with --cc)"),
                cl::cat(category));
-static cl::opt<bool> emitAssembly("S", cl::desc("Write assembly, not code"),
-                                  cl::cat(category));
+static cl::opt<bool>
+    emitAssembly("S", cl::desc("Write assembly instead of an object file"),
+                 cl::cat(category));
 static cl::opt<std::string>
     compilerDriver("cc",
                    cl::desc("Compiler driver that links --shared libraries "
@@ -92,8 +94,7 @@ static int fail(const llvm::Twine &message) {
 static llvm::Error writeCode(ModuleOp lowered, const EntryInfo &entry,
                              const TargetSpec &target, llvm::StringRef path) {
   std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> out =
-      openOutputFile(path, &error);
+  std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(path, &error);
   if (!out)
     return llvm::createStringError(error);
   llvm::CodeGenFileType type = emitAssembly
@@ -130,8 +131,8 @@ static llvm::Error linkShared(llvm::StringRef object, llvm::StringRef path) {
   llvm::SmallVector<llvm::StringRef> args = {driver, "-shared", "-o", path,
                                              object};
   std::string error;
-  int rc = llvm::sys::ExecuteAndWait(driver, args, std::nullopt, {}, 0, 0,
-                                     &error);
+  int rc =
+      llvm::sys::ExecuteAndWait(driver, args, std::nullopt, {}, 0, 0, &error);
   if (rc != 0)
     return llvm::createStringError(
         "linking '" + path.str() + "' with '" + driver + "' failed" +
@@ -146,7 +147,9 @@ static int run() {
 
   DialectRegistry registry;
   qnk::registerAllDialects(registry);
-  MLIRContext context(registry);
+  // One small module goes through the pipeline: worker threads would only
+  // add start-up time (and idle threads next to the timed kernel).
+  MLIRContext context(registry, MLIRContext::Threading::DISABLED);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
@@ -173,7 +176,8 @@ static int run() {
   if (!target)
     return fail(llvm::toString(target.takeError()));
 
-  auto lowered = lowerToLLVMDialect(*module, Pipeline::Fast, *target);
+  auto lowered =
+      lowerToLLVMDialect(*module, entryName, Pipeline::Fast, *target);
   if (failed(lowered))
     return 1;
 

@@ -1,4 +1,4 @@
-//===- qnk-run.cpp - JIT-compile, run, verify and time a QNK entry -----------===//
+//===- qnk-run.cpp - JIT-compile, run, verify and time a QNK entry --------===//
 //
 // Compiles one entry function of a .mlir file through the fast CPU pipeline,
 // runs it on .npy or seeded inputs, and optionally checks it against the
@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace qnk::runner;
@@ -82,6 +83,11 @@ static cl::opt<std::string>
     dumpAsm("dump-asm",
             cl::desc("Write the assembly of the compiled fast path"),
             cl::value_desc("file"), cl::cat(category));
+static cl::opt<bool> corruptForTesting(
+    "testing-corrupt-result", cl::Hidden,
+    cl::desc("Testing only: corrupt element 0 of result 0 of the fast path "
+             "so that --verify has a failure to report"),
+    cl::cat(category));
 
 static cl::extrahelp verifyHelp(R"(
 Inputs: without --input, every argument gets data that depends only on --seed
@@ -95,13 +101,18 @@ ml_dtypes saves it, int8, uint8, int32; little-endian, C order).
   * integer results (i8, ui8, i32) must be bit-exact;
   * floating-point results must satisfy |x - ref| <= atol + rtol * |ref| with
       atol = 1e-6 * K * A^2,
-    K the largest reduction size of a matmul in the entry and A the largest
-    |value| over all inputs (a bound on the summation-order error of a K-term
+    K the largest reduction size of a matmul in the entry (1 without one)
+    and A the largest |value| over all inputs (a bound on the summation-order error of a K-term
     dot product), and rtol = 1e-4 (2^-10 for f16 results, 2^-7 for bf16:
     one unit in the last place). NaNs must match NaNs, infinities must match
     exactly.
 It prints max_abs_err = max |x - ref| and max_rel_err =
 max |x - ref| / max(|ref|, FLT_MIN), and fails (exit code 1) beyond tolerance.
+
+--target must be a CPU this machine can run: a target whose code could use
+instructions it lacks is refused with their names before anything runs.
+Features only reachable through intrinsics (mwaitx, pku, movdiri, ...) are
+turned off instead, with a note.
 
 --bench FLOPs are 2*M*N*K*batch summed over the qnk.matmul,
 qnk.batch_matmul, linalg.matmul and linalg.batch_matmul ops the entry runs
@@ -120,12 +131,10 @@ struct Report {
 } // namespace
 
 static int fail(const llvm::Twine &message) {
+  // Keep stdout and stderr in order when both go to one pipe.
+  llvm::outs().flush();
   llvm::WithColor::error(llvm::errs(), "qnk-run") << message << "\n";
   return 1;
-}
-
-static void warn(const llvm::Twine &message) {
-  llvm::WithColor::warning(llvm::errs(), "qnk-run") << message << "\n";
 }
 
 /// A JSON number, or null where there is none or it is not finite (JSON has
@@ -141,6 +150,15 @@ static llvm::json::Array jsonShape(const TensorSpec &t) {
   for (int64_t d : t.shape)
     shape.push_back(d);
   return shape;
+}
+
+/// A value for a message: NaN without the sign printf may give it.
+static std::string formatValue(double v) {
+  if (std::isnan(v))
+    return "nan";
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format("%.9g", v);
+  return s;
 }
 
 /// Loads or generates the entry's inputs; diagnostics point at the argument.
@@ -163,18 +181,15 @@ static LogicalResult prepareInputs(const EntryInfo &entry,
       return emitError(entry.inputLocs[i])
              << "input " << i << " (" << path
              << "): " << llvm::toString(array.takeError());
-    TensorSpec got{array->elementType.value_or(type.elementType),
-                   array->shape};
+    TensorSpec got{array->elementType.value_or(type.elementType), array->shape};
     if (!array->elementType || got != type) {
       std::string dtype = array->elementType
                               ? getElementTypeName(*array->elementType).str()
                               : "'" + array->descr + "'";
-      TensorSpec shapeOnly{type.elementType, array->shape};
-      std::string gotShape = shapeOnly.str();
-      gotShape.resize(gotShape.rfind(' ')); // Drop the expected dtype.
       return emitError(entry.inputLocs[i])
              << "input " << i << " (" << path << "): expected shape "
-             << type.str() << ", got " << gotShape << " " << dtype;
+             << type.str() << ", got " << formatShape(array->shape) << " "
+             << dtype;
     }
     inputs.push_back(std::move(array->tensor));
   }
@@ -200,6 +215,155 @@ static JITKernel::Call bindCall(const JITKernel &kernel,
   for (Tensor &t : results)
     out.push_back(&t);
   return kernel.bind(in, out);
+}
+
+/// Makes element 0 wrong for --testing-corrupt-result: NaN for floats, a
+/// flipped low bit for integers, never within tolerance.
+static void corruptFirstElement(Tensor &t) {
+  if (t.getNumElements() == 0)
+    return;
+  ElementType type = t.getType().elementType;
+  if (isFloatingPoint(type))
+    std::memset(t.data(), 0xff, size_t(getElementByteSize(type)));
+  else
+    t.data()[0] ^= 1;
+}
+
+/// Compiles the entry through the reference pipeline, runs it on `inputs`
+/// and compares `results` with its results. Fails only if the reference
+/// cannot be built; the comparison's outcome goes into `report` (and a
+/// mismatch is reported as an error).
+static LogicalResult
+verifyAgainstReference(ModuleOp module, const EntryInfo &entry,
+                       const TargetSpec &target, llvm::ArrayRef<Tensor> inputs,
+                       llvm::ArrayRef<Tensor> results, Report &report) {
+  auto lowered =
+      lowerToLLVMDialect(module, entry.name, Pipeline::Reference, target);
+  if (failed(lowered))
+    return failure();
+  auto kernel = JITKernel::create(**lowered, entry, target);
+  if (!kernel) {
+    fail("cannot JIT-compile the reference of '" + entry.name +
+         "': " + llvm::toString(kernel.takeError()));
+    return failure();
+  }
+  llvm::SmallVector<Tensor> expected = allocateResults(entry);
+  bindCall(**kernel, inputs, expected)();
+
+  double inputMaxAbs = inputs.empty() ? 1.0 : 0.0;
+  for (const Tensor &t : inputs)
+    inputMaxAbs = std::max(inputMaxAbs, t.getMaxAbs());
+  report.verified = true;
+  report.maxAbsErr = report.maxRelErr = 0;
+  std::string failures;
+  llvm::raw_string_ostream os(failures);
+  for (auto [i, got, ref] : llvm::enumerate(results, expected)) {
+    const TensorSpec &type = entry.results[i];
+    Tolerance tolerance =
+        getTolerance(type.elementType, entry.maxReductionSize, inputMaxAbs);
+    Comparison c = compareTensors(got, ref, tolerance);
+    report.maxAbsErr = std::max(*report.maxAbsErr, c.maxAbsErr);
+    report.maxRelErr = std::max(*report.maxRelErr, c.maxRelErr);
+    if (c.numMismatches == 0)
+      continue;
+    report.verified = false;
+    os << "\n  result " << i << " (" << type.str() << "): " << c.numMismatches
+       << " of " << got.getNumElements() << " elements beyond tolerance (";
+    if (tolerance.exact)
+      os << "bit-exact";
+    else
+      os << llvm::format("|x - ref| <= %.3e + %.3e * |ref|", tolerance.atol,
+                         tolerance.rtol);
+    os << "); first at " << formatIndex(type.shape, c.firstMismatch) << ": got "
+       << formatValue(c.firstGot) << ", expected "
+       << formatValue(c.firstExpected);
+  }
+  if (!emitJSON)
+    llvm::outs() << (*report.verified ? "verified" : "verification FAILED")
+                 << llvm::format(": max_abs_err=%.3e max_rel_err=%.3e\n",
+                                 *report.maxAbsErr, *report.maxRelErr);
+  if (!*report.verified)
+    fail("'" + entry.name +
+         "' does not match the reference pipeline:" + failures);
+  return success();
+}
+
+/// Times --bench runs of `call` after one warm-up run.
+static void benchmark(const JITKernel::Call &call, const EntryInfo &entry,
+                      Report &report) {
+  using Clock = std::chrono::steady_clock;
+  call(); // Warm-up: caches, page faults of the packing buffers.
+  std::vector<double> ms;
+  ms.reserve(benchRuns);
+  for (unsigned i = 0; i < benchRuns; ++i) {
+    Clock::time_point start = Clock::now();
+    call();
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start)
+                     .count());
+  }
+  std::sort(ms.begin(), ms.end());
+  size_t n = ms.size();
+  double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+  report.medianMs = median;
+  if (entry.flops > 0 && median > 0)
+    report.gflops = double(entry.flops) / (median * 1e-3) / 1e9;
+  if (emitJSON)
+    return;
+  llvm::outs() << llvm::format("bench: %u runs, median %.4f ms, ",
+                               unsigned(benchRuns), median);
+  if (report.gflops)
+    llvm::outs() << llvm::format("%.2f GFLOP/s\n", *report.gflops);
+  else
+    llvm::outs() << "GFLOP/s n/a (no matmul in the entry)\n";
+}
+
+static void printJSON(const EntryInfo &entry, const TargetSpec &target,
+                      unsigned threads, const Report &report) {
+  llvm::json::Array inputs, results, overrides;
+  for (auto [i, t] : llvm::enumerate(entry.inputs))
+    inputs.push_back(llvm::json::Object{
+        {"shape", jsonShape(t)},
+        {"dtype", getElementTypeName(t.elementType)},
+        {"source", inputFiles.empty() ? std::string("random")
+                                      : std::string(inputFiles[i])}});
+  for (const TensorSpec &t : entry.results)
+    results.push_back(llvm::json::Object{
+        {"shape", jsonShape(t)}, {"dtype", getElementTypeName(t.elementType)}});
+  for (const std::string &f : target.overrides)
+    overrides.push_back(f);
+  llvm::json::Object object{
+      {"entry", entry.name},
+      {"target", target.resolved.cpu},
+      {"requested_target", target.name},
+      {"features", std::move(overrides)},
+      {"threads", int64_t(threads)},
+      {"seed", int64_t(seed)},
+      {"inputs", std::move(inputs)},
+      {"results", std::move(results)},
+      {"flops", entry.flops},
+      {"verified", report.verified ? llvm::json::Value(*report.verified)
+                                   : llvm::json::Value(nullptr)},
+      {"max_abs_err", jsonNumber(report.maxAbsErr)},
+      {"max_rel_err", jsonNumber(report.maxRelErr)},
+      {"bench_runs", int64_t(benchRuns)},
+      {"median_ms", jsonNumber(report.medianMs)},
+      {"gflops", jsonNumber(report.gflops)},
+  };
+  llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(object)))
+               << "\n";
+}
+
+/// A plain run has nothing else to show: summarize the results so that it
+/// says something checkable.
+static void printSummary(llvm::ArrayRef<Tensor> results) {
+  for (auto [i, r] : llvm::enumerate(results)) {
+    double sum = 0;
+    for (int64_t j = 0, e = r.getNumElements(); j < e; ++j)
+      sum += r.getAsDouble(j);
+    llvm::outs() << "result " << i << ": " << r.getType().str()
+                 << llvm::format(" sum=%.6g max_abs=%.6g\n", sum,
+                                 r.getMaxAbs());
+  }
 }
 
 /// Refuses a target whose code could use instructions this CPU lacks, before
@@ -242,13 +406,12 @@ static LogicalResult checkHostSupport(TargetSpec &target) {
 static int run(unsigned threads) {
   if (threads == 0)
     return fail("--threads must be at least 1");
-  if (threads > 1)
-    warn("--threads=" + llvm::Twine(threads) +
-         ": multithreading is not implemented yet; running on 1 thread");
 
   DialectRegistry registry;
   qnk::registerAllDialects(registry);
-  MLIRContext context(registry);
+  // One small module goes through the pipeline: worker threads would only
+  // add start-up time (and idle threads next to the timed kernel).
+  MLIRContext context(registry, MLIRContext::Threading::DISABLED);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
@@ -285,7 +448,8 @@ static int run(unsigned threads) {
   if (failed(prepareInputs(*entry, inputs)))
     return 1;
 
-  auto lowered = lowerToLLVMDialect(*module, Pipeline::Fast, *target);
+  auto lowered =
+      lowerToLLVMDialect(*module, entryName, Pipeline::Fast, *target, threads);
   if (failed(lowered))
     return 1;
   std::string assembly;
@@ -295,8 +459,7 @@ static int run(unsigned threads) {
     return fail("cannot JIT-compile '" + entryName +
                 "': " + llvm::toString(kernel.takeError()));
   if (!dumpAsm.empty()) {
-    std::unique_ptr<llvm::ToolOutputFile> out =
-        openOutputFile(dumpAsm, &error);
+    std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(dumpAsm, &error);
     if (!out)
       return fail(error);
     out->os() << assembly;
@@ -306,136 +469,24 @@ static int run(unsigned threads) {
   llvm::SmallVector<Tensor> results = allocateResults(*entry);
   JITKernel::Call call = bindCall(**kernel, inputs, results);
   call();
+  if (corruptForTesting)
+    corruptFirstElement(results[0]);
   for (auto [path, result] : llvm::zip(outputFiles, results))
     if (llvm::Error e = writeNpy(path, result))
       return fail(llvm::toString(std::move(e)));
 
   Report report;
-  if (verify) {
-    auto refLowered = lowerToLLVMDialect(*module, Pipeline::Reference, *target);
-    if (failed(refLowered))
-      return 1;
-    auto refKernel = JITKernel::create(**refLowered, *entry, *target);
-    if (!refKernel)
-      return fail("cannot JIT-compile the reference of '" + entryName +
-                  "': " + llvm::toString(refKernel.takeError()));
-    llvm::SmallVector<Tensor> refResults = allocateResults(*entry);
-    bindCall(**refKernel, inputs, refResults)();
+  if (verify && failed(verifyAgainstReference(*module, *entry, *target, inputs,
+                                              results, report)))
+    return 1;
+  // Timing code that computes the wrong answer would be meaningless.
+  if (benchRuns > 0 && report.verified.value_or(true))
+    benchmark(call, *entry, report);
 
-    double inputMaxAbs = 0;
-    for (const Tensor &t : inputs)
-      inputMaxAbs = std::max(inputMaxAbs, t.getMaxAbs());
-    if (inputs.empty())
-      inputMaxAbs = 1;
-    report.verified = true;
-    report.maxAbsErr = report.maxRelErr = 0;
-    std::string failures;
-    for (auto [i, got, ref] : llvm::enumerate(results, refResults)) {
-      Tolerance tolerance =
-          getTolerance(entry->results[i].elementType,
-                       entry->maxReductionSize, inputMaxAbs);
-      Comparison c = compareTensors(got, ref, tolerance);
-      report.maxAbsErr = std::max(*report.maxAbsErr, c.maxAbsErr);
-      report.maxRelErr = std::max(*report.maxRelErr, c.maxRelErr);
-      if (c.numMismatches == 0)
-        continue;
-      report.verified = false;
-      std::string rule =
-          tolerance.exact
-              ? std::string("bit-exact")
-              : llvm::formatv("|x - ref| <= {0:e3} + {1:e3} * |ref|",
-                              tolerance.atol, tolerance.rtol)
-                    .str();
-      failures += llvm::formatv(
-          "\n  result {0} ({1}): {2} of {3} elements beyond tolerance ({4}); "
-          "first at {5}: got {6}, expected {7}",
-          i, entry->results[i].str(), c.numMismatches, got.getNumElements(),
-          rule, formatIndex(entry->results[i].shape, c.firstMismatch),
-          c.firstGot, c.firstExpected);
-    }
-    if (!emitJSON)
-      llvm::outs() << (*report.verified ? "verified" : "verification FAILED")
-                   << llvm::format(": max_abs_err=%.3e max_rel_err=%.3e\n",
-                                   *report.maxAbsErr, *report.maxRelErr);
-    if (!*report.verified)
-      fail("'" + entryName +
-           "' does not match the reference pipeline:" + failures);
-  }
-
-  if (benchRuns > 0 && report.verified.value_or(true)) {
-    using Clock = std::chrono::steady_clock;
-    call(); // Warm-up: caches, page faults of the packing buffers.
-    std::vector<double> ms;
-    ms.reserve(benchRuns);
-    for (unsigned i = 0; i < benchRuns; ++i) {
-      Clock::time_point start = Clock::now();
-      call();
-      ms.push_back(
-          std::chrono::duration<double, std::milli>(Clock::now() - start)
-              .count());
-    }
-    std::sort(ms.begin(), ms.end());
-    size_t n = ms.size();
-    double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
-    report.medianMs = median;
-    if (entry->flops > 0 && median > 0)
-      report.gflops = double(entry->flops) / (median * 1e-3) / 1e9;
-    if (!emitJSON) {
-      llvm::outs() << llvm::format("bench: %u runs, median %.4f ms, ",
-                                   unsigned(benchRuns), median);
-      if (report.gflops)
-        llvm::outs() << llvm::format("%.2f GFLOP/s\n", *report.gflops);
-      else
-        llvm::outs() << "GFLOP/s n/a (no matmul in the entry)\n";
-    }
-  }
-
-  if (emitJSON) {
-    llvm::json::Array inputsJSON, resultsJSON, featuresJSON;
-    for (auto [i, t] : llvm::enumerate(entry->inputs))
-      inputsJSON.push_back(llvm::json::Object{
-          {"shape", jsonShape(t)},
-          {"dtype", getElementTypeName(t.elementType)},
-          {"source", inputFiles.empty() ? std::string("random")
-                                        : std::string(inputFiles[i])}});
-    for (const TensorSpec &t : entry->results)
-      resultsJSON.push_back(llvm::json::Object{
-          {"shape", jsonShape(t)},
-          {"dtype", getElementTypeName(t.elementType)}});
-    for (const std::string &f : target->overrides)
-      featuresJSON.push_back(f);
-    llvm::json::Object object{
-        {"entry", entryName},
-        {"target", target->resolved.cpu},
-        {"requested_target", targetName},
-        {"features", std::move(featuresJSON)},
-        {"threads", 1},
-        {"seed", int64_t(seed)},
-        {"inputs", std::move(inputsJSON)},
-        {"results", std::move(resultsJSON)},
-        {"flops", entry->flops},
-        {"verified", report.verified ? llvm::json::Value(*report.verified)
-                                     : llvm::json::Value(nullptr)},
-        {"max_abs_err", jsonNumber(report.maxAbsErr)},
-        {"max_rel_err", jsonNumber(report.maxRelErr)},
-        {"bench_runs", int64_t(benchRuns)},
-        {"median_ms", jsonNumber(report.medianMs)},
-        {"gflops", jsonNumber(report.gflops)},
-    };
-    llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(object)))
-                 << "\n";
-  } else if (!verify && benchRuns == 0) {
-    // Nothing else to show: summarize the results so a plain run says
-    // something checkable.
-    for (auto [i, r] : llvm::enumerate(results)) {
-      double sum = 0;
-      for (int64_t j = 0, e = r.getNumElements(); j < e; ++j)
-        sum += r.getAsDouble(j);
-      llvm::outs() << llvm::format("result %zu: ", i) << r.getType().str()
-                   << llvm::format(" sum=%.6g max_abs=%.6g\n", sum,
-                                   r.getMaxAbs());
-    }
-  }
+  if (emitJSON)
+    printJSON(*entry, *target, threads, report);
+  else if (!verify && benchRuns == 0)
+    printSummary(results);
   return report.verified.value_or(true) ? 0 : 1;
 }
 
@@ -450,7 +501,8 @@ int main(int argc, char **argv) {
     other->removeArgument();
   static cl::opt<unsigned> threads(
       "threads", cl::init(1),
-      cl::desc("Threads to run on (only 1 is implemented; more warn)"),
+      cl::desc("OpenMP threads the fast path's block loops are split "
+               "across (the reference runs on one)"),
       cl::cat(category));
   // libLLVM registers hundreds of options; --help shows ours (the others
   // still work, and --help-hidden lists them).

@@ -254,12 +254,14 @@ std::string getCodegenFeatureString(const ResolvedCPU &cpu);
 enum class Pipeline { Fast, Reference };
 
 /// Clones `module` keeping only `entry` and the functions it references,
-/// and lowers the clone to the LLVM dialect through qnk::buildCPUPipeline or
-/// qnk::buildReferencePipeline for `target`. Failures are reported as
-/// diagnostics on the module's context.
+/// and lowers the clone to the LLVM dialect through qnk::buildCPUPipeline
+/// (splitting its block loops across `threads` OpenMP threads) or
+/// qnk::buildReferencePipeline (always single-threaded) for `target`.
+/// Failures are reported as diagnostics on the module's context.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 lowerToLLVMDialect(mlir::ModuleOp module, llvm::StringRef entry,
-                   Pipeline pipeline, const TargetSpec &target);
+                   Pipeline pipeline, const TargetSpec &target,
+                   int64_t threads = 1);
 
 /// Creates an x86-64 TargetMachine for `cpu` at -O3.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
@@ -272,7 +274,9 @@ class JITKernel {
 public:
   /// JIT-compiles the lowered module (translation, O3, code generation for
   /// `target`) and looks up `entry`. With `assembly`, also writes the
-  /// assembly of exactly the optimized module that is compiled.
+  /// assembly of exactly the optimized module that is compiled. A module
+  /// with OpenMP regions (threads > 1) gets the OpenMP runtime QNK was
+  /// built against.
   static llvm::Expected<std::unique_ptr<JITKernel>>
   create(mlir::ModuleOp lowered, const EntryInfo &entry,
          const TargetSpec &target, std::string *assembly = nullptr);
@@ -312,7 +316,8 @@ private:
 /// taking bare pointers to dense row-major buffers in its place, then
 /// optimizes at O3 and emits an object file (or assembly) for `target` with
 /// the PIC relocation model. Every other function becomes internal, so the
-/// object defines only NAME and needs only libc (malloc, free).
+/// object defines only NAME and needs only libc (malloc, free), plus the
+/// OpenMP runtime if `lowered` was lowered for more than one thread.
 llvm::Error emitCInterfaceObject(mlir::ModuleOp lowered, const EntryInfo &entry,
                                  const TargetSpec &target,
                                  llvm::CodeGenFileType fileType,

@@ -3,7 +3,6 @@
 
   npy_tool.py gen FILE DTYPE SHAPE SEED   random array (SHAPE like 64x32)
   npy_tool.py fortran FILE SHAPE          a Fortran-order float32 array
-  npy_tool.py garbage FILE                a file that is not .npy at all
   npy_tool.py matmul A B C [transpose_b]
                                           checks C against A @ B in float64
                                           (int64 for integers: exactly)
@@ -92,9 +91,6 @@ def main(argv):
         gen(*args)
     elif command == "fortran":
         np.save(args[0], np.asfortranarray(np.ones(parse_shape(args[1]), np.float32)))
-    elif command == "garbage":
-        with open(args[0], "w") as f:
-            f.write("not an npy file\n")
     elif command == "matmul":
         matmul(*args)
     elif command == "same":
