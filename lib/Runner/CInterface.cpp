@@ -120,6 +120,9 @@ static llvm::StringRef getCType(ElementType type) {
   case ElementType::F16:
     // C has no portable 16-bit float type: the caller passes bit patterns.
     return "uint16_t";
+  case ElementType::F8E4M3FN:
+  case ElementType::F8E5M2:
+    return "uint8_t"; // fp8 bit patterns
   case ElementType::I8:
     return "int8_t";
   case ElementType::UI8:

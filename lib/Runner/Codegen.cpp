@@ -76,23 +76,7 @@ bool qnk::runner::isIntrinsicOnlyFeature(llvm::StringRef feature) {
 }
 
 std::string qnk::runner::getCodegenFeatureString(const ResolvedCPU &cpu) {
-  llvm::SmallVector<llvm::StringRef> implied;
-  llvm::X86::getFeaturesForCPU(cpu.cpu, implied);
-  std::string s;
-  auto add = [&](char sign, llvm::StringRef feature) {
-    if (!s.empty())
-      s += ',';
-    s += sign;
-    s += feature;
-  };
-  // Disables come first so that no later enable is undone by their
-  // implications (the resolved list is closed under implication anyway).
-  for (llvm::StringRef feature : implied)
-    if (!cpu.has(feature))
-      add('-', feature);
-  for (const std::string &feature : cpu.features)
-    add('+', feature);
-  return s;
+  return llvm::join(qnk::codegenFeatures(cpu.cpu, cpu.features), ",");
 }
 
 static void initializeX86Backend() {

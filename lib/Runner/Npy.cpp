@@ -33,6 +33,10 @@ static llvm::StringRef getDescr(ElementType type) {
     return "<V2";
   case ElementType::F16:
     return "<f2";
+  case ElementType::F8E4M3FN:
+  case ElementType::F8E5M2:
+    return "|V1"; // as np.save writes ml_dtypes' fp8 arrays
+
   case ElementType::I8:
     return "|i1";
   case ElementType::UI8:
@@ -45,9 +49,22 @@ static llvm::StringRef getDescr(ElementType type) {
 
 /// The element type of a descr, or nothing. '=' (native order) is little
 /// endian on every host QNK runs on; one-byte types have no order ('|').
-static std::optional<ElementType> parseDescr(llvm::StringRef descr) {
+static std::optional<ElementType>
+parseDescr(llvm::StringRef descr, std::optional<ElementType> opaqueByte) {
   if (descr == "bfloat16")
     return ElementType::BF16;
+  if (descr == "float8_e4m3fn")
+    return ElementType::F8E4M3FN;
+  if (descr == "float8_e5m2")
+    return ElementType::F8E5M2;
+  // ml_dtypes' fp8 arrays: np.save writes one opaque byte ('<V1' or '|V1',
+  // or '<f1', by numpy version), the same for both formats.
+  if ((descr == "|V1" || descr == "<V1" || descr == "V1" || descr == "<f1" ||
+       descr == "|f1") &&
+      opaqueByte &&
+      (*opaqueByte == ElementType::F8E4M3FN ||
+       *opaqueByte == ElementType::F8E5M2))
+    return opaqueByte;
   if (descr.size() == 3 &&
       (descr[0] == '<' || descr[0] == '=' || descr[0] == '|'))
     descr = descr.drop_front();
@@ -163,7 +180,9 @@ private:
 };
 } // namespace
 
-llvm::Expected<NpyArray> qnk::runner::readNpy(llvm::StringRef path) {
+llvm::Expected<NpyArray>
+qnk::runner::readNpy(llvm::StringRef path,
+                     std::optional<ElementType> opaqueByte) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                   /*RequiresNullTerminator=*/false);
@@ -206,7 +225,7 @@ llvm::Expected<NpyArray> qnk::runner::readNpy(llvm::StringRef path) {
         "'" + path.str() +
         "' holds a Fortran-order array; save it in C order "
         "(np.save(f, np.ascontiguousarray(x)))");
-  array.elementType = parseDescr(array.descr);
+  array.elementType = parseDescr(array.descr, opaqueByte);
   if (!array.elementType)
     return array; // The caller names the dtype it expected.
 

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <limits>
 
+#include "llvm/ADT/APFloat.h"
+
 using namespace qnk::runner;
 
 //===----------------------------------------------------------------------===//
@@ -27,6 +29,10 @@ llvm::StringRef qnk::runner::getElementTypeName(ElementType type) {
     return "bf16";
   case ElementType::F16:
     return "f16";
+  case ElementType::F8E4M3FN:
+    return "f8E4M3FN";
+  case ElementType::F8E5M2:
+    return "f8E5M2";
   case ElementType::I8:
     return "i8";
   case ElementType::UI8:
@@ -45,6 +51,8 @@ int64_t qnk::runner::getElementByteSize(ElementType type) {
   case ElementType::BF16:
   case ElementType::F16:
     return 2;
+  case ElementType::F8E4M3FN:
+  case ElementType::F8E5M2:
   case ElementType::I8:
   case ElementType::UI8:
     return 1;
@@ -52,9 +60,16 @@ int64_t qnk::runner::getElementByteSize(ElementType type) {
   llvm_unreachable("unknown element type");
 }
 
+/// LLVM's reference semantics of the fp8 formats.
+static const llvm::fltSemantics &fp8Semantics(ElementType type) {
+  return type == ElementType::F8E4M3FN ? llvm::APFloat::Float8E4M3FN()
+                                       : llvm::APFloat::Float8E5M2();
+}
+
 bool qnk::runner::isFloatingPoint(ElementType type) {
   return type == ElementType::F32 || type == ElementType::BF16 ||
-         type == ElementType::F16;
+         type == ElementType::F16 || type == ElementType::F8E4M3FN ||
+         type == ElementType::F8E5M2;
 }
 
 std::optional<ElementType> qnk::runner::getElementType(mlir::Type type) {
@@ -64,6 +79,10 @@ std::optional<ElementType> qnk::runner::getElementType(mlir::Type type) {
     return ElementType::BF16;
   if (type.isF16())
     return ElementType::F16;
+  if (mlir::isa<mlir::Float8E4M3FNType>(type))
+    return ElementType::F8E4M3FN;
+  if (mlir::isa<mlir::Float8E5M2Type>(type))
+    return ElementType::F8E5M2;
   if (auto intType = mlir::dyn_cast<mlir::IntegerType>(type)) {
     if (intType.getWidth() == 8)
       return intType.isUnsigned() ? ElementType::UI8 : ElementType::I8;
@@ -197,6 +216,10 @@ double Tensor::getAsDouble(int64_t i) const {
     return type.elementType == ElementType::BF16 ? bf16BitsToFloat(h)
                                                  : f16BitsToFloat(h);
   }
+  case ElementType::F8E4M3FN:
+  case ElementType::F8E5M2:
+    return llvm::APFloat(fp8Semantics(type.elementType), llvm::APInt(8, *p))
+        .convertToDouble();
   case ElementType::I8:
     return double(int8_t(*p));
   case ElementType::UI8:
@@ -260,6 +283,16 @@ void qnk::runner::fillRandom(Tensor &tensor, uint64_t seed, uint64_t stream) {
     case ElementType::F16: {
       uint16_t h = floatToF16Bits(uniform);
       std::memcpy(p + 2 * i, &h, 2);
+      break;
+    }
+    case ElementType::F8E4M3FN:
+    case ElementType::F8E5M2: {
+      // Round to nearest even, as every fp8 quantizer does.
+      llvm::APFloat f(uniform);
+      bool lost;
+      f.convert(fp8Semantics(tensor.getType().elementType),
+                llvm::APFloat::rmNearestTiesToEven, &lost);
+      p[i] = uint8_t(f.bitcastToAPInt().getZExtValue());
       break;
     }
     case ElementType::I8:

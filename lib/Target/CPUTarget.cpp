@@ -147,6 +147,19 @@ qnk::resolveCPUTarget(MLIRContext *ctx, llvm::StringRef cpu,
                             r->vectorRegisters, r->l1dBytes, r->l2Bytes);
 }
 
+std::vector<std::string>
+qnk::codegenFeatures(llvm::StringRef cpu, llvm::ArrayRef<std::string> enabled) {
+  llvm::SmallVector<llvm::StringRef> implied;
+  llvm::X86::getFeaturesForCPU(cpu, implied);
+  std::vector<std::string> out;
+  for (llvm::StringRef f : implied)
+    if (!llvm::is_contained(enabled, f.str()))
+      out.push_back("-" + f.str());
+  for (const std::string &f : enabled)
+    out.push_back("+" + f);
+  return out;
+}
+
 CPUTargetAttr qnk::lookupCPUTarget(Operation *op) {
   for (Operation *p = op; p; p = p->getParentOp())
     if (auto t = p->getAttrOfType<CPUTargetAttr>(kTargetAttrName))
@@ -210,7 +223,12 @@ qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt,
   // A and two B tiles: all eight tile registers); shorter problems run
   // faster on the vector units than on half-empty tiles.
   bool tallEnough = rows == 0 || rows >= 32;
-  if (tallEnough && aElt.isBF16() && target.hasFeature("amx-bf16"))
+  // fp8 operands are decoded to bf16 (exactly) while packing, so they take
+  // the bf16 kernels.
+  auto bf16Like = [](Type t) {
+    return t.isBF16() || isa<Float8E4M3FNType, Float8E5M2Type>(t);
+  };
+  if (tallEnough && bf16Like(aElt) && target.hasFeature("amx-bf16"))
     return NanoKernelAttr::get(ctx, NanoKernelKind::amx_bf16, 32, 2, 16, 2);
   if (tallEnough && bElt.isSignlessInteger(8) &&
       target.hasFeature("amx-int8"))
@@ -222,7 +240,7 @@ qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt,
   if (acc.isF32()) {
     // bf16 pairs straight into vdpbf16ps: half the operand bytes of f32 and
     // two products per lane and instruction.
-    if (aElt.isBF16() && lanes == 16 && target.hasFeature("avx512bf16"))
+    if (bf16Like(aElt) && lanes == 16 && target.hasFeature("avx512bf16"))
       return kernel(NanoKernelKind::dpbf16_f32, lanes, 2, 0);
     if (!target.hasFeature("fma") && !target.hasFeature("avx512f"))
       return llvm::createStringError(

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qnk/Transforms/FloatDecode.h"
 #include "qnk/Transforms/IndexBuilder.h"
 #include "qnk/Transforms/Passes.h"
 
@@ -91,6 +92,8 @@ private:
     auto vt = cast<VectorType>(v.getType());
     if (srcElt == dstElt)
       return v;
+    if (isFp8(srcElt))
+      return decodeFp8(b, loc, v, dstElt);
     if (srcElt.isUnsignedInteger()) // arith works on signless integers
       v = vector::BitCastOp::create(
           b, loc,

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qnk/Transforms/FloatDecode.h"
 #include "qnk/Transforms/Passes.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
@@ -26,6 +27,12 @@ namespace {
 Value widen(OpBuilder &b, Location loc, Value v, Type acc, bool isUnsigned) {
   if (v.getType() == acc)
     return v;
+  if (qnk::isFp8(v.getType())) {
+    Value vec = vector::BroadcastOp::create(
+        b, loc, VectorType::get({1}, v.getType()), v);
+    return vector::ExtractOp::create(b, loc, qnk::decodeFp8(b, loc, vec, acc),
+                                     0);
+  }
   if (isa<FloatType>(acc))
     return arith::ExtFOp::create(b, loc, acc, v);
   if (isUnsigned)

@@ -37,9 +37,14 @@ struct AnnotateLLVMTargetPass
     if (!t)
       return;
     MLIRContext *ctx = &getContext();
-    SmallVector<StringRef> feats;
-    t.getFeatures().split(feats, ',', -1, false);
-    auto featAttr = LLVM::TargetFeaturesAttr::get(ctx, feats);
+    SmallVector<StringRef> list;
+    t.getFeatures().split(list, ',', -1, false);
+    std::vector<std::string> enabled;
+    for (StringRef f : list)
+      enabled.push_back(f.drop_front().str()); // drop the '+'
+    std::vector<std::string> feats = qnk::codegenFeatures(t.getCpu(), enabled);
+    auto featAttr = LLVM::TargetFeaturesAttr::get(
+        ctx, SmallVector<StringRef>(feats.begin(), feats.end()));
     module.walk([&](LLVM::LLVMFuncOp fn) {
       fn.setTargetCpuAttr(StringAttr::get(ctx, t.getCpu()));
       fn.setTargetFeaturesAttr(featAttr);

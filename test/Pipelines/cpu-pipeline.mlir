@@ -15,6 +15,8 @@
 // LLVM: llvm.func @linear_bf16(
 // LLVM: llvm.func @batched(
 
+// No 512-bit instruction anywhere, also when the CPU name has AVX-512.
+// AVX2-NOT: zmm
 // AVX2-LABEL: f32:
 // AVX2: vbroadcastss
 // AVX2: vfmadd231ps {{.*}}%ymm

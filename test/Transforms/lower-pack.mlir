@@ -63,3 +63,21 @@ func.func @batched(%b: memref<3x5x30xf16>, %bp: memref<3x2x5x24xf32>) {
   qnk.pack %b into %bp panel_dim = 1 : memref<3x5x30xf16>, memref<3x2x5x24xf32>
   return
 }
+
+// -----
+
+// E4M3FN decode: f16 bits from the byte, f16 -> f32, times 2^8; the NaN
+// code selected to NaN; then the exact f32 -> bf16 truncation.
+// CHECK-LABEL: func @fp8_to_bf16
+// CHECK: vector.bitcast %{{.*}} : vector<2x16xf8E4M3FN> to vector<2x16xi8>
+// CHECK: arith.extui %{{.*}} : vector<2x16xi8> to vector<2x16xi16>
+// CHECK: vector.bitcast %{{.*}} : vector<2x16xi16> to vector<2x16xf16>
+// CHECK: arith.extf %{{.*}} : vector<2x16xf16> to vector<2x16xf32>
+// CHECK: arith.mulf
+// CHECK: arith.select
+// CHECK: arith.shrui
+// CHECK: vector.bitcast %{{.*}} : vector<2x16xi16> to vector<2x16xbf16>
+func.func @fp8_to_bf16(%b: memref<7x20xf8E4M3FN>, %bp: memref<2x4x16x2xbf16>) {
+  qnk.pack %b into %bp panel_dim = 1 : memref<7x20xf8E4M3FN>, memref<2x4x16x2xbf16>
+  return
+}

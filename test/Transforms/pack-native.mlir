@@ -48,3 +48,21 @@ func.func @s8s8_amx(%a: tensor<40x70xi8>, %b: tensor<70x20xi8>) -> tensor<40x20x
   %c = qnk.matmul %a, %b : tensor<40x70xi8>, tensor<70x20xi8> -> tensor<40x20xi32>
   return %c : tensor<40x20xi32>
 }
+
+// -----
+
+// fp8 is decoded exactly to bf16 while packing, then runs the bf16 kernels
+// (f32 FMA where there is no native bf16).
+// CPX-LABEL: func @fp8
+// CPX: qnk.pack %arg0 into %{{.*}} panel_dim = 0 : tensor<40x70xf8E4M3FN>, tensor<7x35x6x2xbf16>
+// CPX: qnk.pack %arg1 into %{{.*}} panel_dim = 1 : tensor<70x20xf8E5M2>, tensor<1x35x64x2xbf16>
+// CPX: kernel = <dpbf16_f32
+// ADL-LABEL: func @fp8
+// ADL: qnk.pack %arg0 into %{{.*}} panel_dim = 0 : tensor<40x70xf8E4M3FN>, tensor<10x70x4xf32>
+// ADL: kernel = <fma_f32
+// SPR-LABEL: func @fp8
+// SPR: kernel = <amx_bf16
+func.func @fp8(%a: tensor<40x70xf8E4M3FN>, %b: tensor<70x20xf8E5M2>) -> tensor<40x20xf32> {
+  %c = qnk.matmul %a, %b : tensor<40x70xf8E4M3FN>, tensor<70x20xf8E5M2> -> tensor<40x20xf32>
+  return %c : tensor<40x20xf32>
+}

@@ -176,7 +176,7 @@ static LogicalResult prepareInputs(const EntryInfo &entry,
       continue;
     }
     llvm::StringRef path = inputFiles[i];
-    llvm::Expected<NpyArray> array = readNpy(path);
+    llvm::Expected<NpyArray> array = readNpy(path, type.elementType);
     if (!array)
       return emitError(entry.inputLocs[i])
              << "input " << i << " (" << path

@@ -50,9 +50,10 @@ namespace qnk::runner {
 //===----------------------------------------------------------------------===//
 
 /// Element types that may cross the boundary of an entry function.
-enum class ElementType { F32, BF16, F16, I8, UI8, I32 };
+enum class ElementType { F32, BF16, F16, F8E4M3FN, F8E5M2, I8, UI8, I32 };
 
-/// `f32`, `bf16`, `f16`, `i8`, `ui8` or `i32`: the MLIR spelling.
+/// `f32`, `bf16`, `f16`, `f8E4M3FN`, `f8E5M2`, `i8`, `ui8` or `i32`: the
+/// MLIR spelling.
 llvm::StringRef getElementTypeName(ElementType type);
 int64_t getElementByteSize(ElementType type);
 bool isFloatingPoint(ElementType type);
@@ -181,13 +182,19 @@ struct NpyArray {
 
 /// Reads a little-endian, C-order .npy file (format versions 1.0 to 3.0).
 /// Accepted dtypes: <f4, <f2, <i4, |i1, |u1, and bfloat16 as ml_dtypes and
-/// np.save write it ('<V2'; 'bfloat16' is accepted as well). Other dtypes
-/// come back with `elementType` unset so the caller can name them.
-llvm::Expected<NpyArray> readNpy(llvm::StringRef path);
+/// np.save write it ('<V2'; 'bfloat16' is accepted as well). ml_dtypes' fp8
+/// arrays are saved as one opaque byte ('|V1') whichever format they hold:
+/// `opaqueByte` says which fp8 type such a file holds (the caller's
+/// expectation). Other dtypes come back with `elementType` unset so the
+/// caller can name them.
+llvm::Expected<NpyArray>
+readNpy(llvm::StringRef path,
+        std::optional<ElementType> opaqueByte = std::nullopt);
 
 /// Writes `tensor` as a version 1.0 .npy file (2.0 if the header is too long
 /// for 1.0). bf16 is written as '<V2', the way np.save writes an ml_dtypes
-/// bfloat16 array: `np.load(f).view(ml_dtypes.bfloat16)` reads it back.
+/// bfloat16 array: `np.load(f).view(ml_dtypes.bfloat16)` reads it back; fp8
+/// likewise as '|V1'.
 llvm::Error writeNpy(llvm::StringRef path, const Tensor &tensor);
 
 //===----------------------------------------------------------------------===//

@@ -43,6 +43,14 @@ llvm::Expected<CPUTargetAttr>
 resolveCPUTarget(mlir::MLIRContext *ctx, llvm::StringRef cpu,
                  llvm::ArrayRef<std::string> overrides);
 
+/// The feature list code generation must use for `cpu` with exactly the
+/// `enabled` features: `+f` for each of them, and `-f` for every feature the
+/// CPU name implies that is not enabled (a `-avx512f` override, or a feature
+/// the running CPU lacks for `host`), since LLVM starts from the CPU name's
+/// features and applies the list on top. Disables come first.
+std::vector<std::string> codegenFeatures(llvm::StringRef cpu,
+                                         llvm::ArrayRef<std::string> enabled);
+
 /// The #qnk.cpu_target of the module enclosing `op`, or null.
 CPUTargetAttr lookupCPUTarget(mlir::Operation *op);
 

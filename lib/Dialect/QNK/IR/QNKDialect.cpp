@@ -95,6 +95,10 @@ Type qnk::getMatmulAccumulatorType(Type a, Type b) {
   MLIRContext *ctx = a.getContext();
   if (a == b && (a.isF32() || a.isBF16() || a.isF16()))
     return Float32Type::get(ctx);
+  // fp8 (either format, also mixed) with fp8 or bf16: exact in bf16.
+  auto fp8 = [](Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); };
+  if ((fp8(a) || a.isBF16()) && (fp8(b) || b.isBF16()) && (fp8(a) || fp8(b)))
+    return Float32Type::get(ctx);
   if (b.isSignlessInteger(8) &&
       (a.isSignlessInteger(8) || a.isUnsignedInteger(8)))
     return IntegerType::get(ctx, 32);
@@ -127,8 +131,8 @@ static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
            << "unsupported element type pair "
            << typeStr(aTy.getElementType()) << " x "
            << typeStr(bTy.getElementType())
-           << "; supported: f32 x f32, bf16 x bf16, f16 x f16, i8 x i8, "
-              "ui8 x i8";
+           << "; supported: f32 x f32, bf16 x bf16, f16 x f16, fp8 x fp8 and "
+              "fp8 x bf16 (f8E4M3FN, f8E5M2, either side), i8 x i8, ui8 x i8";
   if (cTy.getElementType() != accTy)
     return op->emitOpError()
            << "result element type must be " << typeStr(accTy) << " for "

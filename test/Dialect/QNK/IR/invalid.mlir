@@ -10,7 +10,7 @@ func.func @rank(%a: tensor<4x8x2xf32>, %b: tensor<8x3xf32>) {
 // -----
 
 func.func @pair(%a: tensor<4x8xf32>, %b: tensor<8x3xbf16>) {
-  // expected-error @+1 {{unsupported element type pair f32 x bf16; supported: f32 x f32, bf16 x bf16, f16 x f16, i8 x i8, ui8 x i8}}
+  // expected-error @+1 {{unsupported element type pair f32 x bf16; supported: f32 x f32, bf16 x bf16, f16 x f16, fp8 x fp8 and fp8 x bf16 (f8E4M3FN, f8E5M2, either side), i8 x i8, ui8 x i8}}
   %0 = qnk.matmul %a, %b : tensor<4x8xf32>, tensor<8x3xbf16> -> tensor<4x3xf32>
   return
 }
@@ -205,5 +205,13 @@ func.func @pmm_rows(%a: memref<2x5x4xf32>, %b: memref<1x5x16xf32>, %c: memref<9x
 func.func @pmm_cols(%a: memref<9x5xf32>, %b: memref<5x17xf32>, %c: memref<9x16xf32>) {
   // expected-error @+1 {{B covers 17 columns but C has 16}}
   qnk.packed_matmul ins(%a, %b : memref<9x5xf32>, memref<5x17xf32>) outs(%c : memref<9x16xf32>) kernel = <fma_f32, mr = 4, nv = 2, vector_length = 8, kr = 1>
+  return
+}
+
+// -----
+
+func.func @fp8_f32(%a: tensor<4x8xf8E4M3FN>, %b: tensor<8x3xf32>) {
+  // expected-error @+1 {{unsupported element type pair f8E4M3FN x f32}}
+  %0 = qnk.matmul %a, %b : tensor<4x8xf8E4M3FN>, tensor<8x3xf32> -> tensor<4x3xf32>
   return
 }

@@ -160,11 +160,12 @@ def QNK_MatmulOp : QNK_Op<"matmul", [Pure]> {
   let description = [{
     `C[m, n] = sum_k ext(A[m, k]) * ext(B[k, n])` with A of shape `M×K`, B of
     shape `K×N` and C of shape `M×N`. `ext` widens each operand to the
-    accumulator type before the product: `f32`, `bf16` and `f16` operands
-    accumulate in `f32`; `i8` (signed) and `ui8` (unsigned) operands
+    accumulator type before the product: `f32`, `bf16`, `f16` and fp8
+    (`f8E4M3FN`, `f8E5M2`) operands accumulate in `f32`; `i8` (signed) and `ui8` (unsigned) operands
     accumulate exactly in `i32` (wrapping modulo 2^32, which needs K > 2^17
-    for i8 x i8 and K > 65793 for ui8 x i8). Supported pairs: f32×f32→f32, bf16×bf16→f32,
-    f16×f16→f32, i8×i8→i32, ui8×i8→i32.
+    for i8 x i8 and K > 65793 for ui8 x i8). Supported pairs: f32×f32→f32,
+    bf16×bf16→f32, f16×f16→f32, fp8×fp8→f32 and fp8×bf16→f32 (any mix of
+    `f8E4M3FN`, `f8E5M2`), i8×i8→i32, ui8×i8→i32.
 
     `transpose_a` means A is stored `K×M`; `transpose_b` means B is stored
     `N×K` (the layout of a PyTorch `Linear` weight).
