@@ -66,6 +66,9 @@ static cl::opt<bool>
 static cl::opt<bool>
     emitAssembly("S", cl::desc("Write assembly instead of an object file"),
                  cl::cat(category));
+/// --threads, registered in main() once libLLVM's own option of that name is
+/// out of the way.
+static unsigned threads = 1;
 static cl::opt<std::string>
     compilerDriver("cc",
                    cl::desc("Compiler driver that links --shared libraries "
@@ -130,6 +133,15 @@ static llvm::Error linkShared(llvm::StringRef object, llvm::StringRef path) {
         "is on PATH (name one with --cc)");
   llvm::SmallVector<llvm::StringRef> args = {driver, "-shared", "-o", path,
                                              object};
+  // OpenMP regions call LLVM's runtime (the __kmpc ABI, not libgomp's).
+  llvm::StringRef openmp = QNK_OPENMP_RUNTIME;
+  if (threads > 1) {
+    if (openmp.empty())
+      return llvm::createStringError(
+          "--threads needs LLVM's OpenMP runtime (libomp), which was not "
+          "found when QNK was configured");
+    args.push_back(openmp);
+  }
   std::string error;
   int rc =
       llvm::sys::ExecuteAndWait(driver, args, std::nullopt, {}, 0, 0, &error);
@@ -177,7 +189,8 @@ static int run() {
     return fail(llvm::toString(target.takeError()));
 
   auto lowered =
-      lowerToLLVMDialect(*module, entryName, Pipeline::Fast, *target);
+      lowerToLLVMDialect(*module, entryName, Pipeline::Fast, *target,
+                         std::max<unsigned>(threads, 1));
   if (failed(lowered))
     return 1;
 
@@ -213,6 +226,16 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  // The shared LLVM library registers an undocumented `threads` option of
+  // its own; unregister it before ours exists, or the two collide.
+  if (cl::Option *other = cl::getRegisteredOptions().lookup("threads"))
+    other->removeArgument();
+  static cl::opt<unsigned, true> threadsOption(
+      "threads", cl::location(threads), cl::init(1),
+      cl::desc("Split the kernel's block loops across N OpenMP threads (the "
+               "object then needs LLVM's OpenMP runtime, libomp; --shared "
+               "links it)"),
+      cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
