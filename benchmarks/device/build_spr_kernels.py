@@ -56,6 +56,12 @@ def main():
     for ta, tb in CHECK_TYPES:
         for m, n, k in CHECK_SHAPES[:3] if args.quick else CHECK_SHAPES:
             jobs.append(dict(role="check", m=m, n=n, k=k, ta=ta, tb=tb, threads=1))
+    # The same checks with the block loops split across threads.
+    if args.threads > 1:
+        for ta, tb in CHECK_TYPES:
+            for m, n, k in [(129, 257, 95), (256, 1000, 300)]:
+                jobs.append(dict(role="check", m=m, n=n, k=k, ta=ta, tb=tb,
+                                 threads=args.threads))
     shapes = [(s, s, s) for s in BENCH_SQUARES] + BENCH_LLM
     for ta, tb in BENCH_TYPES:
         for m, n, k in shapes[:2] if args.quick else shapes:
@@ -84,6 +90,11 @@ def main():
     libomp = "/usr/lib/llvm-22/lib/libomp.so.5"
     if os.path.exists(libomp):
         shutil.copy(libomp, os.path.join(args.out, "libomp.so.5"))
+    # The clock probe, built here: the device machine has a compiler, but
+    # this keeps the run to one command.
+    subprocess.run(["cc", "-O2", os.path.join(os.path.dirname(__file__),
+                                              "clock_probe.c"),
+                    "-o", os.path.join(args.out, "clock_probe")], check=True)
     print(f"{len(manifest)} kernels in {args.out}")
 
 
