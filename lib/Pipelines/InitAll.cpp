@@ -1,4 +1,5 @@
-//===- InitAll.cpp - Register everything QNK provides ------------------------===//
+//===- InitAll.cpp - Register everything QNK provides
+//------------------------===//
 
 #include "qnk/InitAll.h"
 #include "qnk/Dialect/QNK/IR/QNK.h"

@@ -1,12 +1,13 @@
-//===- Pipelines.cpp - QNK pass pipelines ------------------------------------===//
+//===- Pipelines.cpp - QNK pass pipelines
+//------------------------------------===//
 
 #include "qnk/Pipelines/Pipelines.h"
 #include "qnk/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
-#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -93,8 +94,7 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   buildLowerToLLVMPipeline(pm, opts.threads);
 }
 
-void buildReferencePipeline(OpPassManager &pm,
-                            const CPUPipelineOptions &opts) {
+void buildReferencePipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   addTargetAndRaise(pm, opts);
   pm.addPass(createQNKLowerToReference());
   buildBufferizePipeline(pm);
@@ -111,15 +111,14 @@ void registerPipelines() {
       "Compile through the reference semantics (scalar loops) to the LLVM "
       "dialect",
       buildReferencePipeline);
-  PassPipelineRegistration<>("qnk-bufferize",
-                             "One-shot bufferization as the QNK pipelines do it",
-                             buildBufferizePipeline);
-  PassPipelineRegistration<>("qnk-lower-to-llvm",
-                             "Lower buffers, loops and vectors to the LLVM "
-                             "dialect for the module's target",
-                             [](OpPassManager &pm) {
-                               buildLowerToLLVMPipeline(pm, /*threads=*/1);
-                             });
+  PassPipelineRegistration<>(
+      "qnk-bufferize", "One-shot bufferization as the QNK pipelines do it",
+      buildBufferizePipeline);
+  PassPipelineRegistration<>(
+      "qnk-lower-to-llvm",
+      "Lower buffers, loops and vectors to the LLVM "
+      "dialect for the module's target",
+      [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm, /*threads=*/1); });
 }
 
 } // namespace qnk

@@ -36,9 +36,10 @@ static FailureOr<TensorSpec> readBoundaryType(Type type, Location loc,
   std::optional<ElementType> elementType =
       getElementType(tensorType.getElementType());
   if (!elementType)
-    return emitError(loc) << what << " has unsupported element type "
-                          << tensorType.getElementType()
-                          << " (supported: f32, bf16, f16, f8E4M3FN, f8E5M2, i8, ui8, i32)";
+    return emitError(loc)
+           << what << " has unsupported element type "
+           << tensorType.getElementType()
+           << " (supported: f32, bf16, f16, f8E4M3FN, f8E5M2, i8, ui8, i32)";
   return TensorSpec{*elementType, llvm::to_vector(tensorType.getShape())};
 }
 

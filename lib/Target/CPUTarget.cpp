@@ -1,4 +1,5 @@
-//===- CPUTarget.cpp - x86-64 target descriptions ----------------------------===//
+//===- CPUTarget.cpp - x86-64 target descriptions
+//----------------------------===//
 
 #include "qnk/Target/CPUTarget.h"
 
@@ -42,7 +43,8 @@ static std::pair<int64_t, int64_t> cacheSizes(llvm::StringRef cpu) {
       .Cases({"znver1", "znver2", "znver3"}, {32 * K, 512 * K})
       .Case("znver4", {32 * K, 1024 * K})
       .Case("znver5", {48 * K, 1024 * K})
-      .Cases({"skylake-avx512", "cascadelake", "cooperlake"}, {32 * K, 1024 * K})
+      .Cases({"skylake-avx512", "cascadelake", "cooperlake"},
+             {32 * K, 1024 * K})
       .Cases({"icelake-server", "icelake-client", "tigerlake", "rocketlake"},
              {48 * K, 1280 * K})
       .Cases({"sapphirerapids", "emeraldrapids", "graniterapids",
@@ -64,7 +66,8 @@ static const llvm::Target *getX86Target(std::string &err) {
 }
 
 llvm::Expected<ResolvedCPU>
-qnk::resolveCPU(llvm::StringRef cpuName, llvm::ArrayRef<std::string> overrides) {
+qnk::resolveCPU(llvm::StringRef cpuName,
+                llvm::ArrayRef<std::string> overrides) {
   std::string err;
   const llvm::Target *target = getX86Target(err);
   if (!target)
@@ -79,8 +82,7 @@ qnk::resolveCPU(llvm::StringRef cpuName, llvm::ArrayRef<std::string> overrides) 
     for (const auto &kv : llvm::sys::getHostCPUFeatures())
       enabled[kv.first()] = kv.second;
   } else {
-    if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) ==
-        llvm::X86::CK_None)
+    if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) == llvm::X86::CK_None)
       return llvm::createStringError(
           "unknown target CPU '" + cpu +
           "' (expected an LLVM x86-64 CPU name such as znver3, haswell, "
@@ -201,9 +203,9 @@ static std::string str(Type t) {
   return s;
 }
 
-llvm::Expected<NanoKernelAttr>
-qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt,
-                      int64_t rows) {
+llvm::Expected<NanoKernelAttr> qnk::selectNanoKernel(CPUTargetAttr target,
+                                                     Type aElt, Type bElt,
+                                                     int64_t rows) {
   MLIRContext *ctx = aElt.getContext();
   Type acc = getMatmulAccumulatorType(aElt, bElt);
   if (!acc)
@@ -230,8 +232,7 @@ qnk::selectNanoKernel(CPUTargetAttr target, Type aElt, Type bElt,
   };
   if (tallEnough && bf16Like(aElt) && target.hasFeature("amx-bf16"))
     return NanoKernelAttr::get(ctx, NanoKernelKind::amx_bf16, 32, 2, 16, 2);
-  if (tallEnough && bElt.isSignlessInteger(8) &&
-      target.hasFeature("amx-int8"))
+  if (tallEnough && bElt.isSignlessInteger(8) && target.hasFeature("amx-int8"))
     return NanoKernelAttr::get(ctx,
                                aElt.isUnsignedInteger(8)
                                    ? NanoKernelKind::amx_u8s8

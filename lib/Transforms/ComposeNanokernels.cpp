@@ -1,4 +1,5 @@
-//===- ComposeNanokernels.cpp - Register-level nanokernels -------------------===//
+//===- ComposeNanokernels.cpp - Register-level nanokernels
+//-------------------===//
 //
 // Turns a cache block (a buffer-level qnk.packed_matmul) into register blocks.
 // For each B panel of nr columns and each block of mr rows, the mr x nv
@@ -67,15 +68,15 @@ public:
     Value m = ib.dim(c, 0), n = ib.dim(c, 1);
     kSteps = bPacked ? ib.dim(bm, 1) : ib.dim(bm, 0);
     Value nr = ib.c(kernel.getNr()), mrV = ib.c(mr);
-    auto panels = scf::ForOp::create(b, loc, ib.c(0), ib.ceilDiv(n, nr),
-                                     ib.c(1));
+    auto panels =
+        scf::ForOp::create(b, loc, ib.c(0), ib.ceilDiv(n, nr), ib.c(1));
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(panels.getBody());
     Value jp = panels.getInductionVar();
     Value n0 = ib.mul(jp, nr);
     Value nValid = ib.min(nr, ib.sub(n, n0));
-    Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                       nValid, nr);
+    Value full =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, nValid, nr);
     SmallVector<Value> masks;
     for (int64_t j = 0; j < nv; ++j)
       masks.push_back(vector::CreateMaskOp::create(
@@ -98,8 +99,8 @@ public:
     for (int64_t r = 1; r < mr; ++r)
       cases.push_back(r);
     Value row0 = ib.mul(fullBlocks, mrV);
-    auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{},
-                                         ib.rem(m, mrV), cases, cases.size());
+    auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{}, ib.rem(m, mrV),
+                                         cases, cases.size());
     for (auto [i, r] : llvm::enumerate(cases)) {
       Block &blk = sw.getCaseRegions()[i].emplaceBlock();
       OpBuilder::InsertionGuard g2(b);
@@ -126,7 +127,8 @@ private:
                                       Value row0) {
     IndexBuilder ib{b, loc};
     Value zero = arith::ConstantOp::create(
-        b, loc, accVecTy, DenseElementsAttr::get(accVecTy, b.getZeroAttr(accTy)));
+        b, loc, accVecTy,
+        DenseElementsAttr::get(accVecTy, b.getZeroAttr(accTy)));
     if (!accumulate)
       return SmallVector<Value>(rows * nv, zero);
     SmallVector<Type> types(rows * nv, accVecTy);
@@ -139,13 +141,12 @@ private:
         for (int64_t j = 0; j < nv; ++j) {
           SmallVector<Value> idx = {ib.add(row0, cIdx(i)),
                                     ib.add(p.n0, cIdx(j * vl))};
-          vals.push_back(masked ? vector::MaskedLoadOp::create(
-                                      b, loc, accVecTy, c, idx, p.masks[j],
-                                      zero)
-                                      .getResult()
-                                : vector::LoadOp::create(b, loc, accVecTy, c,
-                                                         idx)
-                                      .getResult());
+          vals.push_back(masked
+                             ? vector::MaskedLoadOp::create(
+                                   b, loc, accVecTy, c, idx, p.masks[j], zero)
+                                   .getResult()
+                             : vector::LoadOp::create(b, loc, accVecTy, c, idx)
+                                   .getResult());
         }
       scf::YieldOp::create(b, loc, vals);
     }
@@ -176,11 +177,10 @@ private:
   Value broadcastA(Value k, int64_t i, Value row0, Value aPanel) {
     IndexBuilder ib{b, loc};
     if (kr == 1) {
-      Value s = aPacked
-                    ? memref::LoadOp::create(b, loc, a,
-                                             ValueRange{aPanel, k, cIdx(i)})
-                    : memref::LoadOp::create(
-                          b, loc, a, ValueRange{ib.add(row0, cIdx(i)), k});
+      Value s = aPacked ? memref::LoadOp::create(b, loc, a,
+                                                 ValueRange{aPanel, k, cIdx(i)})
+                        : memref::LoadOp::create(
+                              b, loc, a, ValueRange{ib.add(row0, cIdx(i)), k});
       return vector::BroadcastOp::create(b, loc, bVecTy, s);
     }
     // kr elements (an i16 or bf16 pair, a u8 quad) broadcast as one 32-bit
@@ -189,8 +189,8 @@ private:
     Value pair = vector::LoadOp::create(b, loc, pairTy, a,
                                         ValueRange{aPanel, k, cIdx(i * kr)});
     auto i32Ty = b.getIntegerType(opTy.getIntOrFloatBitWidth() * kr);
-    Value asWord = vector::BitCastOp::create(
-        b, loc, VectorType::get({1}, i32Ty), pair);
+    Value asWord =
+        vector::BitCastOp::create(b, loc, VectorType::get({1}, i32Ty), pair);
     Value word = vector::ExtractOp::create(b, loc, asWord, 0);
     Value splat =
         vector::BroadcastOp::create(b, loc, VectorType::get({vl}, i32Ty), word);
@@ -203,11 +203,11 @@ private:
     case NanoKernelKind::fma_f32:
       return vector::FMAOp::create(b, loc, bcast, bvec, acc);
     case NanoKernelKind::pmaddwd_i16: {
-      StringRef intrin = vl == 16 ? "llvm.x86.avx512.pmaddw.d.512"
-                                  : "llvm.x86.avx2.pmadd.wd";
-      Value prod = LLVM::CallIntrinsicOp::create(
-                       b, loc, accVecTy, b.getStringAttr(intrin),
-                       ValueRange{bcast, bvec})
+      StringRef intrin =
+          vl == 16 ? "llvm.x86.avx512.pmaddw.d.512" : "llvm.x86.avx2.pmadd.wd";
+      Value prod = LLVM::CallIntrinsicOp::create(b, loc, accVecTy,
+                                                 b.getStringAttr(intrin),
+                                                 ValueRange{bcast, bvec})
                        .getResult(0);
       return arith::AddIOp::create(b, loc, acc, prod);
     }
@@ -246,7 +246,8 @@ private:
       SmallVector<Value> idx = {k, ib.add(p.n0, cIdx(j * vl))};
       if (maskedB) {
         Value zero = arith::ConstantOp::create(
-            b, loc, bVecTy, DenseElementsAttr::get(bVecTy, b.getZeroAttr(opTy)));
+            b, loc, bVecTy,
+            DenseElementsAttr::get(bVecTy, b.getZeroAttr(opTy)));
         bvecs.push_back(vector::MaskedLoadOp::create(b, loc, bVecTy, bm, idx,
                                                      p.masks[j], zero));
       } else {
@@ -269,8 +270,8 @@ private:
   void prefetchNextC(const Panel &p, int64_t rows, Value row0) {
     IndexBuilder ib{b, loc};
     Value last = ib.sub(ib.dim(c, 0), ib.c(1));
-    int64_t lanesPerLine = std::max<int64_t>(
-        1, 64 / (accTy.getIntOrFloatBitWidth() / 8) / vl);
+    int64_t lanesPerLine =
+        std::max<int64_t>(1, 64 / (accTy.getIntOrFloatBitWidth() / 8) / vl);
     for (int64_t i = 0; i < mr; ++i) {
       Value row = ib.min(ib.add(row0, ib.c(rows + i)), last);
       for (int64_t j = 0; j < nv; j += lanesPerLine)
@@ -344,20 +345,20 @@ public:
     // buffer, since stack allocations inside loops would pile up.
     IndexBuilder ib{b, loc};
     int64_t mr = kernel.getMr(), nr = kernel.getNr();
-    scratch = memref::AllocOp::create(
-        b, loc, MemRefType::get({mr, nr}, accTy), b.getI64IntegerAttr(64));
+    scratch = memref::AllocOp::create(b, loc, MemRefType::get({mr, nr}, accTy),
+                                      b.getI64IntegerAttr(64));
     auto dealloc = memref::DeallocOp::create(b, loc, scratch);
     b.setInsertionPoint(dealloc);
     Value m = ib.dim(c, 0), n = ib.dim(c, 1), kSteps = ib.dim(a, 1);
     Value mrV = ib.c(mr), nrV = ib.c(nr);
-    auto panels = scf::ForOp::create(b, loc, ib.c(0), ib.ceilDiv(n, nrV),
-                                     ib.c(1));
+    auto panels =
+        scf::ForOp::create(b, loc, ib.c(0), ib.ceilDiv(n, nrV), ib.c(1));
     b.setInsertionPointToStart(panels.getBody());
     Value jp = panels.getInductionVar();
     Value n0 = ib.mul(jp, nrV);
     Value nValid = ib.min(nrV, ib.sub(n, n0));
-    auto blocks = scf::ForOp::create(b, loc, ib.c(0), ib.ceilDiv(m, mrV),
-                                     ib.c(1));
+    auto blocks =
+        scf::ForOp::create(b, loc, ib.c(0), ib.ceilDiv(m, mrV), ib.c(1));
     b.setInsertionPointToStart(blocks.getBody());
     Value blk = blocks.getInductionVar();
     Value m0 = ib.mul(blk, mrV);
@@ -386,8 +387,8 @@ public:
         for (int64_t j = 0; j < colTiles; ++j) {
           Value &acc = next[i * colTiles + j];
           if (kernel.getKind() == NanoKernelKind::amx_bf16)
-            acc = amx::TileMulFOp::create(b, loc, accTile, aTiles[i],
-                                          bTiles[j], acc);
+            acc = amx::TileMulFOp::create(b, loc, accTile, aTiles[i], bTiles[j],
+                                          acc);
           else
             acc = amx::TileMulIOp::create(
                 b, loc, accTile, aTiles[i], bTiles[j], acc,
@@ -412,22 +413,20 @@ private:
     auto ifOp = scf::IfOp::create(b, loc, types, full, true);
     for (bool partial : {false, true}) {
       OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(partial ? ifOp.elseBlock()
-                                         : ifOp.thenBlock());
+      b.setInsertionPointToStart(partial ? ifOp.elseBlock() : ifOp.thenBlock());
       if (partial)
         copyC(m0, n0, mValid, nValid, /*toScratch=*/true);
       IndexBuilder ib{b, loc};
       SmallVector<Value> tiles;
       for (int64_t i = 0; i < rowTiles; ++i)
         for (int64_t j = 0; j < colTiles; ++j)
-          tiles.push_back(
-              partial ? amx::TileLoadOp::create(
-                            b, loc, accTile, scratch,
-                            ValueRange{ib.c(16 * i), ib.c(16 * j)})
-                      : amx::TileLoadOp::create(
-                            b, loc, accTile, c,
-                            ValueRange{ib.add(m0, ib.c(16 * i)),
-                                       ib.add(n0, ib.c(16 * j))}));
+          tiles.push_back(partial ? amx::TileLoadOp::create(
+                                        b, loc, accTile, scratch,
+                                        ValueRange{ib.c(16 * i), ib.c(16 * j)})
+                                  : amx::TileLoadOp::create(
+                                        b, loc, accTile, c,
+                                        ValueRange{ib.add(m0, ib.c(16 * i)),
+                                                   ib.add(n0, ib.c(16 * j))}));
       scf::YieldOp::create(b, loc, tiles);
     }
     return SmallVector<Value>(ifOp.getResults());
@@ -438,16 +437,14 @@ private:
     auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, full, true);
     for (bool partial : {false, true}) {
       OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(partial ? ifOp.elseBlock()
-                                         : ifOp.thenBlock());
+      b.setInsertionPointToStart(partial ? ifOp.elseBlock() : ifOp.thenBlock());
       IndexBuilder ib{b, loc};
       for (int64_t i = 0; i < rowTiles; ++i)
         for (int64_t j = 0; j < colTiles; ++j) {
           Value tile = accs[i * colTiles + j];
           if (partial)
-            amx::TileStoreOp::create(b, loc, scratch,
-                                     ValueRange{ib.c(16 * i), ib.c(16 * j)},
-                                     tile);
+            amx::TileStoreOp::create(
+                b, loc, scratch, ValueRange{ib.c(16 * i), ib.c(16 * j)}, tile);
           else
             amx::TileStoreOp::create(
                 b, loc, c,
@@ -471,8 +468,8 @@ private:
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(rows.getBody());
     Value r = rows.getInductionVar();
-    Value rowValid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                           r, mValid);
+    Value rowValid =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, r, mValid);
     for (int64_t j = 0; j < colTiles; ++j) {
       Value col = ib.c(16 * j);
       Value cols = arith::SelectOp::create(b, loc, rowValid,
@@ -484,13 +481,12 @@ private:
         // Rows past C are masked off entirely and read nothing.
         Value v = vector::MaskedLoadOp::create(
             b, loc, vecTy, c,
-            ValueRange{ib.add(m0, ib.min(r, ib.sub(mValid, ib.c(1)))),
-                       cIdx[1]},
+            ValueRange{ib.add(m0, ib.min(r, ib.sub(mValid, ib.c(1)))), cIdx[1]},
             mask, zero);
         vector::StoreOp::create(b, loc, v, scratch, ValueRange{r, col});
       } else {
-        Value v = vector::LoadOp::create(b, loc, vecTy, scratch,
-                                         ValueRange{r, col});
+        Value v =
+            vector::LoadOp::create(b, loc, vecTy, scratch, ValueRange{r, col});
         vector::MaskedStoreOp::create(b, loc, c, cIdx, mask, v);
       }
     }

@@ -1,4 +1,5 @@
-//===- FloatDecode.cpp - Exact widening of small float formats ---------------===//
+//===- FloatDecode.cpp - Exact widening of small float formats
+//---------------===//
 
 #include "qnk/Transforms/FloatDecode.h"
 
@@ -51,7 +52,8 @@ Value qnk::decodeFp8(OpBuilder &b, Location loc, Value vec, Type to) {
     Value half = vector::BitCastOp::create(b, loc, ty.clone(b.getF16Type()), h);
     Value f = arith::ExtFOp::create(b, loc, f32Ty, half);
     Value scale = arith::ConstantOp::create(
-        b, loc, f32Ty, DenseElementsAttr::get(f32Ty, b.getF32FloatAttr(256.0f)));
+        b, loc, f32Ty,
+        DenseElementsAttr::get(f32Ty, b.getF32FloatAttr(256.0f)));
     f = arith::MulFOp::create(b, loc, f, scale);
     Value isNaN = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, mag,
                                         splat(b, loc, i16Ty, 0x7F));

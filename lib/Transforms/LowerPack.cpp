@@ -1,4 +1,5 @@
-//===- LowerPack.cpp - qnk.pack on buffers to vector copy loops --------------===//
+//===- LowerPack.cpp - qnk.pack on buffers to vector copy loops
+//--------------===//
 //
 // Interior chunks use plain vector loads and stores; chunks that cross the
 // end of the source are copied element by element with zeros past the end,
@@ -96,8 +97,8 @@ private:
       return decodeFp8(b, loc, v, dstElt);
     if (srcElt.isUnsignedInteger()) // arith works on signless integers
       v = vector::BitCastOp::create(
-          b, loc,
-          vt.clone(b.getIntegerType(srcElt.getIntOrFloatBitWidth())), v);
+          b, loc, vt.clone(b.getIntegerType(srcElt.getIntOrFloatBitWidth())),
+          v);
     auto to = vt.clone(dstElt);
     if (v.getType() == to) // u8 bits kept as they are (vpdpbusd)
       return v;
@@ -141,8 +142,8 @@ private:
       b.setInsertionPointToStart(ifOp.thenBlock());
       Value x = memref::LoadOp::create(
           b, loc, src, srcIsKMajor ? ValueRange{k, row} : ValueRange{row, k});
-      Value w = widen(vector::BroadcastOp::create(
-          b, loc, VectorType::get({1}, srcElt), x));
+      Value w = widen(
+          vector::BroadcastOp::create(b, loc, VectorType::get({1}, srcElt), x));
       scf::YieldOp::create(b, loc,
                            ValueRange{vector::ExtractOp::create(b, loc, w, 0)});
       b.setInsertionPointToStart(ifOp.elseBlock());
@@ -159,9 +160,9 @@ private:
   void copyColumns(Value src, Value dst, Value p, Value kk) {
     IndexBuilder ib{b, loc};
     Value r0 = ib.mul(p, ib.c(tile)), k0 = ib.mul(kk, ib.c(kr));
-    Value inBounds = arith::AndIOp::create(
-        b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
-        cmpLE(ib.add(k0, ib.c(kr)), kLen));
+    Value inBounds =
+        arith::AndIOp::create(b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
+                              cmpLE(ib.add(k0, ib.c(kr)), kLen));
     auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, inBounds, true);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
@@ -174,8 +175,8 @@ private:
     v = widen(v);
     if (kr > 1)
       v = vector::TransposeOp::create(b, loc, v, ArrayRef<int64_t>{1, 0});
-    v = vector::ShapeCastOp::create(
-        b, loc, VectorType::get({tile * kr}, dstElt), v);
+    v = vector::ShapeCastOp::create(b, loc,
+                                    VectorType::get({tile * kr}, dstElt), v);
     vector::StoreOp::create(b, loc, v, dst, ValueRange{p, kk, ib.c(0)});
     b.setInsertionPointToStart(ifOp.elseBlock());
     copyEdge(src, dst, p, kk, ib.c(1), /*srcIsKMajor=*/true);
@@ -185,9 +186,9 @@ private:
   void copyRowSegments(Value src, Value dst, Value p, Value kk) {
     IndexBuilder ib{b, loc};
     Value r0 = ib.mul(p, ib.c(tile)), k0 = ib.mul(kk, ib.c(kr));
-    Value inBounds = arith::AndIOp::create(
-        b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
-        cmpLE(ib.add(k0, ib.c(kr)), kLen));
+    Value inBounds =
+        arith::AndIOp::create(b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
+                              cmpLE(ib.add(k0, ib.c(kr)), kLen));
     auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, inBounds, true);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
@@ -197,8 +198,8 @@ private:
     Value pad = ub::PoisonOp::create(b, loc, srcElt);
     SmallVector<bool> inb(1, true);
     Value v = vector::TransferReadOp::create(
-        b, loc, VectorType::get({kr}, srcElt), src, ValueRange{ib.add(r0, r), k0},
-        pad, ArrayRef<bool>(inb));
+        b, loc, VectorType::get({kr}, srcElt), src,
+        ValueRange{ib.add(r0, r), k0}, pad, ArrayRef<bool>(inb));
     vector::StoreOp::create(b, loc, widen(v), dst,
                             ValueRange{p, kk, ib.mul(r, ib.c(kr))});
     b.setInsertionPointToStart(ifOp.elseBlock());
@@ -209,9 +210,9 @@ private:
   void copyRows(Value src, Value dst, Value p, Value kk, Value kSteps) {
     IndexBuilder ib{b, loc};
     Value r0 = ib.mul(p, ib.c(tile)), k0 = ib.mul(kk, ib.c(kr));
-    Value inBounds = arith::AndIOp::create(
-        b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
-        cmpLE(ib.add(k0, ib.c(kChunk * kr)), kLen));
+    Value inBounds =
+        arith::AndIOp::create(b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
+                              cmpLE(ib.add(k0, ib.c(kChunk * kr)), kLen));
     auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, inBounds, true);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
@@ -257,8 +258,8 @@ struct LowerPackPass : qnk::impl::QNKLowerPackBase<LowerPackPass> {
       auto srcTy = cast<MemRefType>(op.getSource().getType());
       if (srcTy.getRank() == 3) {
         IndexBuilder ib{b, loc};
-        auto loop = scf::ForOp::create(b, loc, ib.c(0), ib.dim(op.getSource(), 0),
-                                       ib.c(1));
+        auto loop = scf::ForOp::create(b, loc, ib.c(0),
+                                       ib.dim(op.getSource(), 0), ib.c(1));
         b.setInsertionPointToStart(loop.getBody());
         Value i = loop.getInductionVar();
         PackLowering(b, op).lower(viewAtBatch(b, loc, op.getSource(), i),

@@ -1,4 +1,5 @@
-//===- LowerToReference.cpp - qnk ops to their defining linalg/arith ---------===//
+//===- LowerToReference.cpp - qnk ops to their defining linalg/arith
+//---------===//
 //
 // The oracle: states each op's semantics as directly as possible, with no
 // concern for speed.
@@ -82,9 +83,9 @@ struct LowerMatmul : OpRewritePattern<QnkOp> {
       return AffineMap::get(nd, 0, r, ctx);
     };
     const unsigned m = 0, n = 1, k = 2;
-    SmallVector<AffineMap> maps = {
-        op.getTransposeA() ? map(k, m) : map(m, k),
-        op.getTransposeB() ? map(n, k) : map(k, n), map(m, n)};
+    SmallVector<AffineMap> maps = {op.getTransposeA() ? map(k, m) : map(m, k),
+                                   op.getTransposeB() ? map(n, k) : map(k, n),
+                                   map(m, n)};
     SmallVector<utils::IteratorType> iters(nd, utils::IteratorType::parallel);
     iters.back() = utils::IteratorType::reduction;
     auto generic = linalg::GenericOp::create(
@@ -94,11 +95,11 @@ struct LowerMatmul : OpRewritePattern<QnkOp> {
           Value y = widen(nb, l, args[1], acc, false);
           Value r;
           if (isa<FloatType>(acc))
-            r = arith::AddFOp::create(
-                nb, l, args[2], arith::MulFOp::create(nb, l, x, y));
+            r = arith::AddFOp::create(nb, l, args[2],
+                                      arith::MulFOp::create(nb, l, x, y));
           else
-            r = arith::AddIOp::create(
-                nb, l, args[2], arith::MulIOp::create(nb, l, x, y));
+            r = arith::AddIOp::create(nb, l, args[2],
+                                      arith::MulIOp::create(nb, l, x, y));
           linalg::YieldOp::create(nb, l, r);
         });
     rewriter.replaceOp(op, generic.getResult(0));
@@ -110,8 +111,9 @@ struct LowerToReferencePass
     : qnk::impl::QNKLowerToReferenceBase<LowerToReferencePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerMatmul<qnk::MatmulOp, 0>,
-                 LowerMatmul<qnk::BatchMatmulOp, 1>>(&getContext());
+    patterns
+        .add<LowerMatmul<qnk::MatmulOp, 0>, LowerMatmul<qnk::BatchMatmulOp, 1>>(
+            &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

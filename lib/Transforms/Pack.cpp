@@ -1,4 +1,5 @@
-//===- Pack.cpp - Pack matmul operands into nanokernel panels ----------------===//
+//===- Pack.cpp - Pack matmul operands into nanokernel panels
+//----------------===//
 
 #include "qnk/Target/CPUTarget.h"
 #include "qnk/Transforms/Passes.h"
@@ -19,14 +20,14 @@ namespace {
 /// other) into panels of `tile` rows for `kernel`, widening to its operand
 /// type. `batch` is the leading batch size or 0.
 Value packOperand(OpBuilder &b, Location loc, Value src, int64_t panelDim,
-                  int64_t tile, int64_t kr, int64_t kPad,
-                  NanoKernelAttr kernel, int64_t batch) {
+                  int64_t tile, int64_t kr, int64_t kPad, NanoKernelAttr kernel,
+                  int64_t batch) {
   auto srcTy = cast<RankedTensorType>(src.getType());
   unsigned bd = batch ? 1 : 0;
   int64_t rows = srcTy.getDimSize(bd + panelDim);
   // K padded to a multiple of kPad (a whole AMX tile row of K).
-  int64_t k = llvm::divideCeil(srcTy.getDimSize(bd + 1 - panelDim), kPad) *
-              kPad;
+  int64_t k =
+      llvm::divideCeil(srcTy.getDimSize(bd + 1 - panelDim), kPad) * kPad;
   bool zext = srcTy.getElementType().isUnsignedInteger();
   SmallVector<int64_t> shape;
   if (batch)
@@ -53,8 +54,7 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
     auto aTy = cast<RankedTensorType>(op.getA().getType());
     auto bTy = cast<RankedTensorType>(op.getB().getType());
     auto cTy = cast<RankedTensorType>(op.getC().getType());
-    if (!aTy.hasStaticShape() || !bTy.hasStaticShape() ||
-        !cTy.hasStaticShape())
+    if (!aTy.hasStaticShape() || !bTy.hasStaticShape() || !cTy.hasStaticShape())
       return op.emitOpError("dynamic shapes are not supported by the CPU "
                             "pipeline yet");
     int64_t rows = cTy.getDimSize(Batch);
@@ -72,10 +72,10 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
     // more than one row block. B is packed unless a single row block reads
     // it exactly once (then packing would only add traffic).
     bool multiRowBlocks = m > kernel->getMr();
-    bool packA = op.getTransposeA() || aTy.getElementType() != opTy ||
-                 narrow || multiRowBlocks;
-    bool packB = op.getTransposeB() || bTy.getElementType() != opTy ||
-                 narrow || multiRowBlocks || n < kernel->getNr();
+    bool packA = op.getTransposeA() || aTy.getElementType() != opTy || narrow ||
+                 multiRowBlocks;
+    bool packB = op.getTransposeB() || bTy.getElementType() != opTy || narrow ||
+                 multiRowBlocks || n < kernel->getNr();
     Value a = op.getA(), b = op.getB();
     // AMX reads A in 64-byte rows of K and B in whole tiles of K.
     int64_t aKr = kernel->getAKr(), kr = kernel->getKr();
@@ -87,8 +87,8 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
                       kernel->getNr(), kr, aKr, *kernel, batch);
     Value init = tensor::EmptyOp::create(rewriter, loc, cTy.getShape(),
                                          cTy.getElementType());
-    auto mm = PackedMatmulOp::create(rewriter, loc, TypeRange{cTy}, a, b,
-                                     init, *kernel, /*accumulate=*/false);
+    auto mm = PackedMatmulOp::create(rewriter, loc, TypeRange{cTy}, a, b, init,
+                                     *kernel, /*accumulate=*/false);
     rewriter.replaceOp(op, mm.getResult()[0]);
     return success();
   }
@@ -110,8 +110,7 @@ struct PackPass : qnk::impl::QNKPackBase<PackPass> {
       LogicalResult r =
           isa<MatmulOp>(op)
               ? packMatmul<MatmulOp, 0>(cast<MatmulOp>(op), rewriter)
-              : packMatmul<BatchMatmulOp, 1>(cast<BatchMatmulOp>(op),
-                                             rewriter);
+              : packMatmul<BatchMatmulOp, 1>(cast<BatchMatmulOp>(op), rewriter);
       failed |= mlir::failed(r);
     }
     if (failed)

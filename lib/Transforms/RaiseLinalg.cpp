@@ -1,4 +1,5 @@
-//===- RaiseLinalg.cpp - linalg matmuls to qnk ops ---------------------------===//
+//===- RaiseLinalg.cpp - linalg matmuls to qnk ops
+//---------------------------===//
 //
 // Frontends (torch-mlir, StableHLO) hand QNK linalg.matmul with a zero-filled
 // accumulator, sometimes with transposed operands expressed as indexing maps.

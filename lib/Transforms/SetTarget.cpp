@@ -1,4 +1,5 @@
-//===- SetTarget.cpp - Resolve the target and attach it ----------------------===//
+//===- SetTarget.cpp - Resolve the target and attach it
+//----------------------===//
 
 #include "qnk/Target/CPUTarget.h"
 #include "qnk/Transforms/Passes.h"

@@ -1,4 +1,5 @@
-//===- Tile.cpp - Cache blocking of qnk.packed_matmul ------------------------===//
+//===- Tile.cpp - Cache blocking of qnk.packed_matmul
+//------------------------===//
 //
 // The classic GEMM loop order: N blocks (B block in L3), K blocks (a B panel
 // of kc steps in L1), M blocks (an A block of mc x kc in L2). The nanokernel
@@ -33,11 +34,11 @@ BlockSizes deriveBlockSizes(CPUTargetAttr target, NanoKernelAttr kernel,
   int64_t l1 = target ? target.getL1dBytes() : 32 * 1024;
   int64_t l2 = target ? target.getL2Bytes() : 256 * 1024;
   int64_t stepBytes = kernel.getKr() * eltBytes; // one K step of one row
-  int64_t kc = std::clamp<int64_t>(l1 * 3 / 4 / (kernel.getNr() * stepBytes),
-                                   128, 384);
-  int64_t mc = std::max<int64_t>(l2 / 2 / (kc * stepBytes) / kernel.getMr(),
-                                 1) *
-               kernel.getMr();
+  int64_t kc =
+      std::clamp<int64_t>(l1 * 3 / 4 / (kernel.getNr() * stepBytes), 128, 384);
+  int64_t mc =
+      std::max<int64_t>(l2 / 2 / (kc * stepBytes) / kernel.getMr(), 1) *
+      kernel.getMr();
   int64_t nc = std::max<int64_t>(l2 / (kc * stepBytes) / kernel.getNr(), 1) *
                kernel.getNr();
   return {kc, mc, nc};
@@ -104,8 +105,8 @@ PackOp findFusablePack(Value operand, PackedMatmulOp consumer) {
 void allocBlock(OpBuilder &b, Location loc, Operand &o) {
   if (!o.fused())
     return;
-  o.buffer = memref::AllocOp::create(b, loc, o.blockType,
-                                     b.getI64IntegerAttr(64));
+  o.buffer =
+      memref::AllocOp::create(b, loc, o.blockType, b.getI64IntegerAttr(64));
   auto dealloc = memref::DeallocOp::create(b, loc, o.buffer);
   b.setInsertionPoint(dealloc);
 }
@@ -116,10 +117,9 @@ Value packBlock(OpBuilder &b, Location loc, Operand &o, Value rowOff,
                 Value rowLen, Value kOff, Value kLen, Value panels,
                 Value kSteps) {
   bool rowsFirst = o.panelDim == 0;
-  Value src = rowsFirst ? view(b, loc, o.packSource, {rowOff, kOff},
-                               {rowLen, kLen})
-                        : view(b, loc, o.packSource, {kOff, rowOff},
-                               {kLen, rowLen});
+  Value src = rowsFirst
+                  ? view(b, loc, o.packSource, {rowOff, kOff}, {rowLen, kLen})
+                  : view(b, loc, o.packSource, {kOff, rowOff}, {kLen, rowLen});
   IndexBuilder ib{b, loc};
   Value dst = view(b, loc, o.buffer, {ib.c(0), ib.c(0)}, {panels, kSteps});
   PackOp::create(b, loc, TypeRange{}, src, dst, o.panelDim, o.zeroExtend);
@@ -277,8 +277,7 @@ struct TilePass : qnk::impl::QNKTileBase<TilePass> {
       NanoKernelAttr kernel = op.getKernel();
       int64_t eltBytes =
           kernel.getOperandType(&getContext()).getIntOrFloatBitWidth() / 8;
-      BlockSizes bs =
-          deriveBlockSizes(lookupCPUTarget(op), kernel, eltBytes);
+      BlockSizes bs = deriveBlockSizes(lookupCPUTarget(op), kernel, eltBytes);
       if (kc > 0)
         bs.kc = kc;
       // K blocks hold whole A groups (AMX tile rows of K).
@@ -315,8 +314,8 @@ struct TilePass : qnk::impl::QNKTileBase<TilePass> {
       }
       if (bd) {
         IndexBuilder ib{b, loc};
-        auto loop = scf::ForOp::create(b, loc, ib.c(0),
-                                       ib.dim(op.getInit(), 0), ib.c(1));
+        auto loop = scf::ForOp::create(b, loc, ib.c(0), ib.dim(op.getInit(), 0),
+                                       ib.c(1));
         b.setInsertionPointToStart(loop.getBody());
         Value i = loop.getInductionVar();
         for (Operand *o : {&a, &bo}) {

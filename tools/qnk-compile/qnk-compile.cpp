@@ -188,9 +188,8 @@ static int run() {
   if (!target)
     return fail(llvm::toString(target.takeError()));
 
-  auto lowered =
-      lowerToLLVMDialect(*module, entryName, Pipeline::Fast, *target,
-                         std::max<unsigned>(threads, 1));
+  auto lowered = lowerToLLVMDialect(*module, entryName, Pipeline::Fast, *target,
+                                    std::max<unsigned>(threads, 1));
   if (failed(lowered))
     return 1;
 

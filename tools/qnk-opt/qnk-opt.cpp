@@ -1,4 +1,5 @@
-//===- qnk-opt.cpp - QNK's opt-style driver ----------------------------------===//
+//===- qnk-opt.cpp - QNK's opt-style driver
+//----------------------------------===//
 
 #include "qnk/InitAll.h"
 

@@ -1,4 +1,5 @@
-//===- CPUTargetTest.cpp - Target descriptions and block selection ---------===//
+//===- CPUTargetTest.cpp - Target descriptions and block selection
+//---------===//
 
 #include "qnk/Target/CPUTarget.h"
 
@@ -35,9 +36,8 @@ TEST(CPUTarget, AVX2Cores) {
 }
 
 TEST(CPUTarget, AVX512Cores) {
-  for (const char *cpu :
-       {"skylake-avx512", "icelake-server", "cooperlake", "sapphirerapids",
-        "znver4"}) {
+  for (const char *cpu : {"skylake-avx512", "icelake-server", "cooperlake",
+                          "sapphirerapids", "znver4"}) {
     ResolvedCPU r = resolve(cpu);
     EXPECT_TRUE(r.has("avx512f")) << cpu;
     // Implied features are closed over: avx512f implies avx2 ... sse2.
@@ -85,9 +85,9 @@ TEST(CPUTarget, Errors) {
             std::string::npos);
   // 32-bit-only CPUs are not x86-64 targets.
   EXPECT_NE(errorOf("i686").find("unknown target CPU"), std::string::npos);
-  EXPECT_NE(errorOf("znver3", {"+avx9000"})
-                .find("unknown target feature 'avx9000'"),
-            std::string::npos);
+  EXPECT_NE(
+      errorOf("znver3", {"+avx9000"}).find("unknown target feature 'avx9000'"),
+      std::string::npos);
   EXPECT_NE(errorOf("znver3", {"avx2"}).find("must start with '+' or '-'"),
             std::string::npos);
 }
@@ -149,7 +149,8 @@ TEST(NanoKernel, Selection) {
   auto i8 = b.getIntegerType(8);
   auto ui8 = mlir::IntegerType::get(&ctx, 8, mlir::IntegerType::Unsigned);
 
-  NanoKernelAttr k = llvm::cantFail(selectNanoKernel(target("znver3"), f32, f32));
+  NanoKernelAttr k =
+      llvm::cantFail(selectNanoKernel(target("znver3"), f32, f32));
   EXPECT_EQ(k.getKind(), NanoKernelKind::fma_f32);
   EXPECT_EQ(k.getVectorLength(), 8);
   EXPECT_EQ(k.getNr(), 24);

@@ -35,8 +35,8 @@ struct ResolvedCPU {
 
 /// Resolves an LLVM x86-64 CPU name (or `host`) with `+f`/`-f` overrides.
 /// Unknown CPUs or features are errors that name the culprit.
-llvm::Expected<ResolvedCPU>
-resolveCPU(llvm::StringRef cpu, llvm::ArrayRef<std::string> overrides);
+llvm::Expected<ResolvedCPU> resolveCPU(llvm::StringRef cpu,
+                                       llvm::ArrayRef<std::string> overrides);
 
 /// The same, as the attribute passes read.
 llvm::Expected<CPUTargetAttr>

@@ -19,8 +19,8 @@ bool isFp8(mlir::Type t);
 /// f32 (or bf16, by truncating exact f32 bits). E5M2 is the upper byte of
 /// an f16; E4M3FN is an f16 with a 4-bit exponent scaled by 2^8, and its
 /// one NaN encoding (S.1111.111) maps to NaN (it has no infinities).
-mlir::Value decodeFp8(mlir::OpBuilder &b, mlir::Location loc,
-                      mlir::Value vec, mlir::Type to);
+mlir::Value decodeFp8(mlir::OpBuilder &b, mlir::Location loc, mlir::Value vec,
+                      mlir::Type to);
 
 /// f32 -> bf16 for values known to be exactly representable (no rounding
 /// and no library call on targets without native bf16 conversion).

@@ -62,9 +62,9 @@ inline mlir::Value viewAtBatch(mlir::OpBuilder &b, mlir::Location loc,
   llvm::SmallVector<int64_t> shape(ty.getShape().drop_front());
   auto resTy = mlir::memref::SubViewOp::inferRankReducedResultType(
       shape, ty, offsets, sizes, strides);
-  return mlir::memref::SubViewOp::create(
-      b, loc, mlir::cast<mlir::MemRefType>(resTy), memref, offsets, sizes,
-      strides);
+  return mlir::memref::SubViewOp::create(b, loc,
+                                         mlir::cast<mlir::MemRefType>(resTy),
+                                         memref, offsets, sizes, strides);
 }
 
 } // namespace qnk

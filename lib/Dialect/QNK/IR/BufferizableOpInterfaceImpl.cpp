@@ -1,4 +1,5 @@
-//===- BufferizableOpInterfaceImpl.cpp - Bufferize qnk DPS ops ---------------===//
+//===- BufferizableOpInterfaceImpl.cpp - Bufferize qnk DPS ops
+//---------------===//
 //
 // qnk.pack and qnk.packed_matmul are destination-style: they bufferize in
 // place into their destination buffer, like linalg ops.
@@ -31,7 +32,8 @@ LogicalResult bufferizeDpsOp(RewriterBase &rewriter, Operation *op,
     operands.push_back(*buf);
   }
   auto dps = cast<DestinationStyleOpInterface>(op);
-  Value destBuf = operands[dps.getDpsInitsMutable().begin()->getOperandNumber()];
+  Value destBuf =
+      operands[dps.getDpsInitsMutable().begin()->getOperandNumber()];
   rewriter.setInsertionPoint(op);
   OperationState st(op->getLoc(), op->getName(), operands, TypeRange{},
                     op->getAttrs());

@@ -1,4 +1,5 @@
-//===- QNKDialect.cpp - QNK dialect and its verifiers -----------------------===//
+//===- QNKDialect.cpp - QNK dialect and its verifiers
+//-----------------------===//
 
 #include "qnk/Dialect/QNK/IR/QNK.h"
 
@@ -120,17 +121,16 @@ static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
   unsigned rank = 2 + batchRank;
   StringRef what = batchRank ? "batched operands" : "operands";
   if (aTy.getRank() != rank || bTy.getRank() != rank || cTy.getRank() != rank)
-    return op->emitOpError() << "expects rank-" << rank << " " << what
-                             << " and result, got ranks " << aTy.getRank()
-                             << ", " << bTy.getRank() << " and "
-                             << cTy.getRank();
+    return op->emitOpError()
+           << "expects rank-" << rank << " " << what
+           << " and result, got ranks " << aTy.getRank() << ", "
+           << bTy.getRank() << " and " << cTy.getRank();
   Type accTy =
       getMatmulAccumulatorType(aTy.getElementType(), bTy.getElementType());
   if (!accTy)
     return op->emitOpError()
-           << "unsupported element type pair "
-           << typeStr(aTy.getElementType()) << " x "
-           << typeStr(bTy.getElementType())
+           << "unsupported element type pair " << typeStr(aTy.getElementType())
+           << " x " << typeStr(bTy.getElementType())
            << "; supported: f32 x f32, bf16 x bf16, f16 x f16, fp8 x fp8 and "
               "fp8 x bf16 (f8E4M3FN, f8E5M2, either side), i8 x i8, ui8 x i8";
   if (cTy.getElementType() != accTy)
@@ -138,8 +138,7 @@ static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
            << "result element type must be " << typeStr(accTy) << " for "
            << typeStr(aTy.getElementType()) << " operands, got "
            << typeStr(cTy.getElementType());
-  ArrayRef<int64_t> a = aTy.getShape(), b = bTy.getShape(),
-                    c = cTy.getShape();
+  ArrayRef<int64_t> a = aTy.getShape(), b = bTy.getShape(), c = cTy.getShape();
   for (unsigned i = 0; i < batchRank; ++i)
     if (a[i] != b[i] || a[i] != c[i])
       return op->emitOpError()
@@ -149,12 +148,11 @@ static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
   int64_t m = transA ? a[r1] : a[r0], ka = transA ? a[r0] : a[r1];
   int64_t kb = transB ? b[r1] : b[r0], n = transB ? b[r0] : b[r1];
   if (ka != kb)
-    return op->emitOpError() << "reduction dimensions differ: A has K = "
-                             << ka << ", B has K = " << kb;
+    return op->emitOpError() << "reduction dimensions differ: A has K = " << ka
+                             << ", B has K = " << kb;
   if (c[r0] != m || c[r1] != n)
-    return op->emitOpError()
-           << "result shape must be " << m << "x" << n << ", got " << c[r0]
-           << "x" << c[r1];
+    return op->emitOpError() << "result shape must be " << m << "x" << n
+                             << ", got " << c[r0] << "x" << c[r1];
   return success();
 }
 
@@ -189,10 +187,10 @@ static LogicalResult verifyDpsResult(Operation *op, Value init,
 
 /// Buffer operands are read, the destination is written (and read when
 /// `readsInit`); tensor operands have no memory effects.
-static void
-getDpsEffects(DestinationStyleOpInterface op, bool readsInit,
-              SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
-                  &effects) {
+static void getDpsEffects(
+    DestinationStyleOpInterface op, bool readsInit,
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
   for (OpOperand &operand : op->getOpOperands()) {
     if (!isa<MemRefType>(operand.get().getType()))
       continue;
@@ -332,15 +330,13 @@ LogicalResult PackedMatmulOp::verify() {
     return emitOpError() << "A has " << ka * (aPacked ? kernel.getAKr() : 1)
                          << " K elements but B has " << kb * kr;
   int64_t aRows = aTy.getDimSize(bd);
-  int64_t aRowCap = aPacked && !ShapedType::isDynamic(aRows)
-                        ? aRows * kernel.getMr()
-                        : aRows;
+  int64_t aRowCap =
+      aPacked && !ShapedType::isDynamic(aRows) ? aRows * kernel.getMr() : aRows;
   if (known(aRowCap, m) && (aPacked ? aRowCap < m : aRowCap != m))
     return emitOpError() << "A covers " << aRowCap << " rows but C has " << m;
   int64_t bCols = bPacked ? bTy.getDimSize(bd) : bTy.getDimSize(bd + 1);
-  int64_t bColCap = bPacked && !ShapedType::isDynamic(bCols)
-                        ? bCols * kernel.getNr()
-                        : bCols;
+  int64_t bColCap =
+      bPacked && !ShapedType::isDynamic(bCols) ? bCols * kernel.getNr() : bCols;
   if (known(bColCap, n) && (bPacked ? bColCap < n : bColCap != n))
     return emitOpError() << "B covers " << bColCap << " columns but C has "
                          << n;
