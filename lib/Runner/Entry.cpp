@@ -6,7 +6,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/SourceMgr.h"
 
 using namespace mlir;
 using namespace qnk::runner;
@@ -153,4 +156,14 @@ FailureOr<EntryInfo> qnk::runner::analyzeEntry(ModuleOp module,
   llvm::SmallPtrSet<Operation *, 4> active;
   countMatmuls(module, func, info, active);
   return info;
+}
+
+mlir::OwningOpRef<mlir::ModuleOp>
+qnk::runner::parseModuleFile(llvm::StringRef path, mlir::MLIRContext &context,
+                             llvm::SourceMgr &sourceMgr, std::string &error) {
+  std::unique_ptr<llvm::MemoryBuffer> file = mlir::openInputFile(path, &error);
+  if (!file)
+    return nullptr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
 }

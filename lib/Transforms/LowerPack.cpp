@@ -156,84 +156,82 @@ private:
                             ValueRange{p, kk, col});
   }
 
-  /// Source [K, R]: one panel row (tile elements of kr source rows) per step.
-  void copyColumns(Value src, Value dst, Value p, Value kk) {
+  /// Copies `kSteps` panel rows starting at step kk of panel p: with
+  /// `interior` (given r0, k0, the first source row and K element) when the
+  /// whole chunk lies inside the source, element by element otherwise.
+  void copyChunk(Value src, Value dst, Value p, Value kk, int64_t kSteps,
+                 Value edgeSteps, bool srcIsKMajor,
+                 llvm::function_ref<void(Value, Value)> interior) {
     IndexBuilder ib{b, loc};
     Value r0 = ib.mul(p, ib.c(tile)), k0 = ib.mul(kk, ib.c(kr));
     Value inBounds =
         arith::AndIOp::create(b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
-                              cmpLE(ib.add(k0, ib.c(kr)), kLen));
+                              cmpLE(ib.add(k0, ib.c(kSteps * kr)), kLen));
     auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, inBounds, true);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    // In-bounds reads never use their padding.
-    Value pad = ub::PoisonOp::create(b, loc, srcElt);
-    SmallVector<bool> inb(2, true);
-    Value v = vector::TransferReadOp::create(
-        b, loc, VectorType::get({kr, tile}, srcElt), src, ValueRange{k0, r0},
-        pad, ArrayRef<bool>(inb));
-    v = widen(v);
-    if (kr > 1)
-      v = vector::TransposeOp::create(b, loc, v, ArrayRef<int64_t>{1, 0});
-    v = vector::ShapeCastOp::create(b, loc,
-                                    VectorType::get({tile * kr}, dstElt), v);
-    vector::StoreOp::create(b, loc, v, dst, ValueRange{p, kk, ib.c(0)});
+    interior(r0, k0);
     b.setInsertionPointToStart(ifOp.elseBlock());
-    copyEdge(src, dst, p, kk, ib.c(1), /*srcIsKMajor=*/true);
+    copyEdge(src, dst, p, kk, edgeSteps, srcIsKMajor);
+  }
+
+  /// An in-bounds read (whose padding is never used).
+  Value readInBounds(Value src, ArrayRef<int64_t> shape, ValueRange idx) {
+    Value pad = ub::PoisonOp::create(b, loc, srcElt);
+    SmallVector<bool> inb(shape.size(), true);
+    return vector::TransferReadOp::create(b, loc,
+                                          VectorType::get(shape, srcElt), src,
+                                          idx, pad, ArrayRef<bool>(inb));
+  }
+
+  /// Source [K, R]: one panel row (tile elements of kr source rows) per step.
+  void copyColumns(Value src, Value dst, Value p, Value kk) {
+    IndexBuilder ib{b, loc};
+    copyChunk(
+        src, dst, p, kk, 1, ib.c(1), /*srcIsKMajor=*/true,
+        [&](Value r0, Value k0) {
+          Value v = widen(readInBounds(src, {kr, tile}, {k0, r0}));
+          if (kr > 1)
+            v = vector::TransposeOp::create(b, loc, v, ArrayRef<int64_t>{1, 0});
+          v = vector::ShapeCastOp::create(
+              b, loc, VectorType::get({tile * kr}, dstElt), v);
+          vector::StoreOp::create(b, loc, v, dst, ValueRange{p, kk, ib.c(0)});
+        });
   }
 
   /// Source [R, K] with K groups of kr >= kRowSegment: tile row segments.
   void copyRowSegments(Value src, Value dst, Value p, Value kk) {
     IndexBuilder ib{b, loc};
-    Value r0 = ib.mul(p, ib.c(tile)), k0 = ib.mul(kk, ib.c(kr));
-    Value inBounds =
-        arith::AndIOp::create(b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
-                              cmpLE(ib.add(k0, ib.c(kr)), kLen));
-    auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, inBounds, true);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    auto rLoop = scf::ForOp::create(b, loc, ib.c(0), ib.c(tile), ib.c(1));
-    b.setInsertionPointToStart(rLoop.getBody());
-    Value r = rLoop.getInductionVar();
-    Value pad = ub::PoisonOp::create(b, loc, srcElt);
-    SmallVector<bool> inb(1, true);
-    Value v = vector::TransferReadOp::create(
-        b, loc, VectorType::get({kr}, srcElt), src,
-        ValueRange{ib.add(r0, r), k0}, pad, ArrayRef<bool>(inb));
-    vector::StoreOp::create(b, loc, widen(v), dst,
-                            ValueRange{p, kk, ib.mul(r, ib.c(kr))});
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    copyEdge(src, dst, p, kk, ib.c(1), /*srcIsKMajor=*/false);
+    copyChunk(src, dst, p, kk, 1, ib.c(1), /*srcIsKMajor=*/false,
+              [&](Value r0, Value k0) {
+                auto rLoop =
+                    scf::ForOp::create(b, loc, ib.c(0), ib.c(tile), ib.c(1));
+                b.setInsertionPointToStart(rLoop.getBody());
+                Value r = rLoop.getInductionVar();
+                Value v = readInBounds(src, {kr}, {ib.add(r0, r), k0});
+                vector::StoreOp::create(b, loc, widen(v), dst,
+                                        ValueRange{p, kk, ib.mul(r, ib.c(kr))});
+              });
   }
 
   /// Source [R, K]: kChunk panel rows per step, transposed in registers.
   void copyRows(Value src, Value dst, Value p, Value kk, Value kSteps) {
     IndexBuilder ib{b, loc};
-    Value r0 = ib.mul(p, ib.c(tile)), k0 = ib.mul(kk, ib.c(kr));
-    Value inBounds =
-        arith::AndIOp::create(b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
-                              cmpLE(ib.add(k0, ib.c(kChunk * kr)), kLen));
-    auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, inBounds, true);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    // In-bounds reads never use their padding.
-    Value pad = ub::PoisonOp::create(b, loc, srcElt);
-    SmallVector<bool> inb(2, true);
-    Value v = vector::TransferReadOp::create(
-        b, loc, VectorType::get({tile, kChunk * kr}, srcElt), src,
-        ValueRange{r0, k0}, pad, ArrayRef<bool>(inb));
-    v = widen(v);
-    v = vector::ShapeCastOp::create(
-        b, loc, VectorType::get({tile, kChunk, kr}, dstElt), v);
-    v = vector::TransposeOp::create(b, loc, v, ArrayRef<int64_t>{1, 0, 2});
-    v = vector::ShapeCastOp::create(
-        b, loc, VectorType::get({kChunk, tile * kr}, dstElt), v);
-    for (int64_t c = 0; c < kChunk; ++c)
-      vector::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, v, c),
-                              dst, ValueRange{p, ib.add(kk, ib.c(c)), ib.c(0)});
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    copyEdge(src, dst, p, kk, ib.min(ib.c(kChunk), ib.sub(kSteps, kk)),
-             /*srcIsKMajor=*/false);
+    copyChunk(src, dst, p, kk, kChunk, ib.min(ib.c(kChunk), ib.sub(kSteps, kk)),
+              /*srcIsKMajor=*/false, [&](Value r0, Value k0) {
+                Value v =
+                    widen(readInBounds(src, {tile, kChunk * kr}, {r0, k0}));
+                v = vector::ShapeCastOp::create(
+                    b, loc, VectorType::get({tile, kChunk, kr}, dstElt), v);
+                v = vector::TransposeOp::create(b, loc, v,
+                                                ArrayRef<int64_t>{1, 0, 2});
+                v = vector::ShapeCastOp::create(
+                    b, loc, VectorType::get({kChunk, tile * kr}, dstElt), v);
+                for (int64_t c = 0; c < kChunk; ++c)
+                  vector::StoreOp::create(
+                      b, loc, vector::ExtractOp::create(b, loc, v, c), dst,
+                      ValueRange{p, ib.add(kk, ib.c(c)), ib.c(0)});
+              });
   }
 
   OpBuilder &b;

@@ -73,19 +73,8 @@ struct LowerMatmul : OpRewritePattern<QnkOp> {
         linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
 
     unsigned nd = Batch + 3;
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    auto map = [&](unsigned x, unsigned y) {
-      SmallVector<AffineExpr> r;
-      if (Batch)
-        r.push_back(d(0));
-      r.push_back(d(Batch + x));
-      r.push_back(d(Batch + y));
-      return AffineMap::get(nd, 0, r, ctx);
-    };
-    const unsigned m = 0, n = 1, k = 2;
-    SmallVector<AffineMap> maps = {op.getTransposeA() ? map(k, m) : map(m, k),
-                                   op.getTransposeB() ? map(n, k) : map(k, n),
-                                   map(m, n)};
+    SmallVector<AffineMap, 3> maps = qnk::getMatmulIndexingMaps(
+        ctx, Batch, op.getTransposeA(), op.getTransposeB());
     SmallVector<utils::IteratorType> iters(nd, utils::IteratorType::parallel);
     iters.back() = utils::IteratorType::reduction;
     auto generic = linalg::GenericOp::create(

@@ -30,37 +30,19 @@ bool isZeroTensor(Value v) {
   return matchPattern(v, m_AnyZeroFloat()) || matchPattern(v, m_Zero());
 }
 
-/// Classifies the operand maps of a (batch) matmul into transpose flags.
-/// Dims are (b?, m, n, k); returns failure for any other map.
+/// Classifies the operand maps of a (batch) matmul into transpose flags;
+/// failure for any other maps.
 LogicalResult classifyMaps(ArrayRef<AffineMap> maps, unsigned batch,
                            bool &transA, bool &transB) {
-  MLIRContext *ctx = maps[0].getContext();
-  unsigned nd = batch + 3;
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  auto make = [&](unsigned x, unsigned y) {
-    SmallVector<AffineExpr> r;
-    if (batch)
-      r.push_back(d(0));
-    r.push_back(d(batch + x));
-    r.push_back(d(batch + y));
-    return AffineMap::get(nd, 0, r, ctx);
-  };
-  const unsigned m = 0, n = 1, k = 2;
-  if (maps.size() != 3 || maps[2] != make(m, n))
-    return failure();
-  if (maps[0] == make(m, k))
-    transA = false;
-  else if (maps[0] == make(k, m))
-    transA = true;
-  else
-    return failure();
-  if (maps[1] == make(k, n))
-    transB = false;
-  else if (maps[1] == make(n, k))
-    transB = true;
-  else
-    return failure();
-  return success();
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      if (ArrayRef<AffineMap>(qnk::getMatmulIndexingMaps(
+              maps[0].getContext(), batch, ta, tb)) == maps) {
+        transA = ta;
+        transB = tb;
+        return success();
+      }
+  return failure();
 }
 
 template <typename LinalgOp, typename QnkOp, unsigned Batch>

@@ -166,14 +166,10 @@ static int run() {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
   std::string error;
-  std::unique_ptr<llvm::MemoryBuffer> file =
-      openInputFile(inputFilename, &error);
-  if (!file)
-    return fail(error);
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseModuleFile(inputFilename, context, sourceMgr, error);
   if (!module)
-    return 1;
+    return error.empty() ? 1 : fail(error);
   FailureOr<EntryInfo> entry = analyzeEntry(*module, entryName);
   if (failed(entry))
     return 1;

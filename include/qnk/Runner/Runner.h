@@ -219,6 +219,15 @@ struct EntryInfo {
   int64_t getNumLoweredArguments() const;
 };
 
+/// Opens `path` ("-" for stdin), adds it to `sourceMgr` (whose diagnostic
+/// handler the caller installed on `context`) and parses it as a module.
+/// Null on failure: file errors land in `error`, parse errors go through the
+/// diagnostic handler, with their locations.
+mlir::OwningOpRef<mlir::ModuleOp> parseModuleFile(llvm::StringRef path,
+                                                  mlir::MLIRContext &context,
+                                                  llvm::SourceMgr &sourceMgr,
+                                                  std::string &error);
+
 /// Finds `name` in `module` and reads its signature. Emits a diagnostic and
 /// fails if it is missing, has no body, or takes or returns anything but
 /// static tensors of a supported element type.

@@ -3,6 +3,7 @@
 
 #include "qnk/Dialect/QNK/IR/QNK.h"
 
+#include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
@@ -104,6 +105,24 @@ Type qnk::getMatmulAccumulatorType(Type a, Type b) {
       (a.isSignlessInteger(8) || a.isUnsignedInteger(8)))
     return IntegerType::get(ctx, 32);
   return {};
+}
+
+SmallVector<AffineMap, 3> qnk::getMatmulIndexingMaps(MLIRContext *ctx,
+                                                     unsigned batchRank,
+                                                     bool transposeA,
+                                                     bool transposeB) {
+  unsigned numDims = batchRank + 3;
+  auto map = [&](unsigned x, unsigned y) {
+    SmallVector<AffineExpr> results;
+    for (unsigned i = 0; i < batchRank; ++i)
+      results.push_back(getAffineDimExpr(i, ctx));
+    results.push_back(getAffineDimExpr(batchRank + x, ctx));
+    results.push_back(getAffineDimExpr(batchRank + y, ctx));
+    return AffineMap::get(numDims, 0, results, ctx);
+  };
+  const unsigned m = 0, n = 1, k = 2;
+  return {transposeA ? map(k, m) : map(m, k),
+          transposeB ? map(n, k) : map(k, n), map(m, n)};
 }
 
 static std::string typeStr(Type t) {

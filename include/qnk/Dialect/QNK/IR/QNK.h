@@ -24,6 +24,11 @@ namespace qnk {
 /// Accumulator type of a qnk.matmul over operands `a` and `b`, or null if the
 /// pair is not supported.
 mlir::Type getMatmulAccumulatorType(mlir::Type a, mlir::Type b);
+/// The indexing maps (A, B, C) over iterators (b?, m, n, k) that state a
+/// (batched) matmul with the given operand layouts.
+llvm::SmallVector<mlir::AffineMap, 3>
+getMatmulIndexingMaps(mlir::MLIRContext *ctx, unsigned batchRank,
+                      bool transposeA, bool transposeB);
 /// Registers the bufferization models of the destination-style qnk ops.
 void registerBufferizableOpInterfaceExternalModels(
     mlir::DialectRegistry &registry);

@@ -1,0 +1,56 @@
+"""The element types QNK kernels take and return, and their numpy dtypes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+#: MLIR element type name -> numpy dtype of the buffers the C entry takes.
+#: bf16, f16 and the fp8 types travel as their bit patterns, which is exactly
+#: how numpy/ml_dtypes store them.
+DTYPES: dict[str, np.dtype] = {
+    "f32": np.dtype(np.float32),
+    "bf16": np.dtype(ml_dtypes.bfloat16),
+    "f16": np.dtype(np.float16),
+    "f8E4M3FN": np.dtype(ml_dtypes.float8_e4m3fn),
+    "f8E5M2": np.dtype(ml_dtypes.float8_e5m2),
+    "i8": np.dtype(np.int8),
+    "ui8": np.dtype(np.uint8),
+    "i32": np.dtype(np.int32),
+}
+
+_BY_DTYPE: dict[np.dtype, str] = {dtype: name for name, dtype in DTYPES.items()}
+
+#: Element types that accumulate in f32 in a qnk.matmul.
+FLOAT_TYPES = frozenset({"f32", "bf16", "f16", "f8E4M3FN", "f8E5M2"})
+#: Element types that accumulate in i32 in a qnk.matmul.
+INT8_TYPES = frozenset({"i8", "ui8"})
+
+
+def mlir_type(spec: Any) -> str:
+    """Return the MLIR element type name for ``spec``.
+
+    ``spec`` is either an MLIR name (``"bf16"``, ``"ui8"``, ...) or anything
+    ``numpy.dtype`` accepts that maps to one (``np.float32``,
+    ``ml_dtypes.bfloat16``, ``"int8"``, ...).
+
+    Raises:
+        ValueError: ``spec`` names no supported element type.
+    """
+    if isinstance(spec, str) and spec in DTYPES:
+        return spec
+    try:
+        dtype = np.dtype(spec)
+    except TypeError:
+        dtype = None
+    if dtype is not None and dtype in _BY_DTYPE:
+        return _BY_DTYPE[dtype]
+    raise ValueError(
+        f"unsupported element type {spec!r} (supported: {', '.join(DTYPES)})")
+
+
+def dtype_name(dtype: np.dtype) -> str:
+    """A short, readable name of a numpy dtype (``bfloat16``, ``float32``)."""
+    return np.dtype(dtype).name
