@@ -250,18 +250,19 @@ llvm::Expected<NanoKernelAttr> qnk::selectNanoKernel(CPUTargetAttr target,
     return kernel(NanoKernelKind::fma_f32, lanes, 1, 0);
   }
   // u8 x s8 is exactly what vpdpbusd multiplies: four products per lane,
-  // accumulated in place.
-  if (aElt.isUnsignedInteger(8)) {
-    if (lanes == 16 && target.hasFeature("avx512vnni") &&
-        target.hasFeature("avx512bw"))
-      return kernel(NanoKernelKind::dpbusd_u8s8, 16, 4, 0);
-    if (target.hasFeature("avxvnni") ||
-        (target.hasFeature("avx512vnni") && target.hasFeature("avx512vl")))
-      return kernel(NanoKernelKind::dpbusd_u8s8, 8, 4, 0);
-  }
-  // Other 8-bit pairs: widened to i16 pairs and multiplied with vpmaddwd,
-  // whose i32 result needs one scratch register before it is added (LLVM
-  // fuses the two into vpdpwssd where AVX512-VNNI exists).
+  // accumulated in place. s8 x s8 takes the same instruction with A offset
+  // by +128 and a column-sum correction.
+  NanoKernelKind dpbusd = aElt.isUnsignedInteger(8)
+                              ? NanoKernelKind::dpbusd_u8s8
+                              : NanoKernelKind::dpbusd_s8s8;
+  if (lanes == 16 && target.hasFeature("avx512vnni") &&
+      target.hasFeature("avx512bw"))
+    return kernel(dpbusd, 16, 4, 0);
+  if (target.hasFeature("avxvnni") ||
+      (target.hasFeature("avx512vnni") && target.hasFeature("avx512vl")))
+    return kernel(dpbusd, 8, 4, 0);
+  // Without VNNI: widened to i16 pairs and multiplied with vpmaddwd, whose
+  // i32 result needs one scratch register before it is added.
   if (!target.hasFeature("avx2"))
     return llvm::createStringError("target '" + target.getCpu().str() +
                                    "' has no AVX2: the " + str(aElt) + " x " +

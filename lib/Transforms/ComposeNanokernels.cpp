@@ -82,7 +82,9 @@ public:
       masks.push_back(vector::CreateMaskOp::create(
           b, loc, VectorType::get({vl}, b.getI1Type()),
           ValueRange{ib.sub(nValid, ib.c(j * vl))}));
-    Panel p{jp, n0, full, masks};
+    Panel p{jp, n0, full, masks, {}};
+    if (kernel.getKind() == NanoKernelKind::dpbusd_s8s8)
+      p.offsets = signedCorrection(jp);
 
     Value fullBlocks = ib.div(m, mrV);
     auto rows = scf::ForOp::create(b, loc, ib.c(0), fullBlocks, ib.c(1));
@@ -118,19 +120,81 @@ private:
   struct Panel {
     Value jp, n0, full;
     SmallVector<Value> masks;
+    /// Per-vector values every accumulator of the panel starts from (the
+    /// s8 x s8 correction), or empty.
+    SmallVector<Value> offsets;
   };
+
+  /// For s8 x s8 on vpdpbusd, A was packed as a + 128, so every product sum
+  /// holds 128 * (the column sum of B) too: sums the panel's columns with
+  /// vpdpbusd against u8 ones and returns -128 times them.
+  SmallVector<Value> signedCorrection(Value jp) {
+    IndexBuilder ib{b, loc};
+    Value zero = arith::ConstantOp::create(
+        b, loc, accVecTy,
+        DenseElementsAttr::get(accVecTy, b.getZeroAttr(accTy)));
+    Value ones = arith::ConstantOp::create(
+        b, loc, bVecTy,
+        DenseElementsAttr::get(bVecTy, b.getIntegerAttr(opTy, 1)));
+    auto loop = scf::ForOp::create(b, loc, ib.c(0), kSteps, ib.c(1),
+                                   SmallVector<Value>(nv, zero));
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> sums;
+      for (int64_t j = 0; j < nv; ++j) {
+        Value bvec = vector::LoadOp::create(
+            b, loc, bVecTy, bm,
+            ValueRange{jp, loop.getInductionVar(), ib.c(j * vl * kr)});
+        sums.push_back(dotBytes(loop.getRegionIterArgs()[j], ones, bvec));
+      }
+      scf::YieldOp::create(b, loc, sums);
+    }
+    Value scale = arith::ConstantOp::create(
+        b, loc, accVecTy,
+        DenseElementsAttr::get(accVecTy, b.getIntegerAttr(accTy, -128)));
+    SmallVector<Value> offsets;
+    for (Value sum : loop.getResults())
+      offsets.push_back(arith::MulIOp::create(b, loc, sum, scale));
+    return offsets;
+  }
+
+  /// vpdpbusd: acc += u8 quads of `a` times s8 quads of `bvec`, per lane.
+  Value dotBytes(Value acc, Value a, Value bvec) {
+    // The 256-bit form is encoded as AVX-VNNI ({vex}) where only that exists.
+    StringRef intrin = vl == 16 ? "llvm.x86.avx512.vpdpbusd.512"
+                                : "llvm.x86.avx512.vpdpbusd.256";
+    return LLVM::CallIntrinsicOp::create(b, loc, accVecTy,
+                                         b.getStringAttr(intrin),
+                                         ValueRange{acc, a, bvec})
+        .getResult(0);
+  }
 
   Value cIdx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
   /// Loads (or zeroes) the accumulators of `rows` rows starting at row0.
   SmallVector<Value> loadAccumulators(const Panel &p, int64_t rows,
                                       Value row0) {
-    IndexBuilder ib{b, loc};
     Value zero = arith::ConstantOp::create(
         b, loc, accVecTy,
         DenseElementsAttr::get(accVecTy, b.getZeroAttr(accTy)));
-    if (!accumulate)
-      return SmallVector<Value>(rows * nv, zero);
+    SmallVector<Value> accs = accumulate ? loadC(p, rows, row0, zero)
+                                         : SmallVector<Value>(rows * nv, zero);
+    if (!p.offsets.empty())
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < nv; ++j)
+          accs[i * nv + j] =
+              accumulate ? arith::AddIOp::create(b, loc, accs[i * nv + j],
+                                                 p.offsets[j])
+                               .getResult()
+                         : p.offsets[j];
+    return accs;
+  }
+
+  /// The accumulators' starting values from C (masked in the last panel).
+  SmallVector<Value> loadC(const Panel &p, int64_t rows, Value row0,
+                           Value zero) {
+    IndexBuilder ib{b, loc};
     SmallVector<Type> types(rows * nv, accVecTy);
     auto ifOp = scf::IfOp::create(b, loc, types, p.full, /*else=*/true);
     for (bool masked : {false, true}) {
@@ -211,16 +275,9 @@ private:
                        .getResult(0);
       return arith::AddIOp::create(b, loc, acc, prod);
     }
-    case NanoKernelKind::dpbusd_u8s8: {
-      // The 256-bit form is encoded as AVX-VNNI ({vex}) where only that
-      // exists.
-      StringRef intrin = vl == 16 ? "llvm.x86.avx512.vpdpbusd.512"
-                                  : "llvm.x86.avx512.vpdpbusd.256";
-      return LLVM::CallIntrinsicOp::create(b, loc, accVecTy,
-                                           b.getStringAttr(intrin),
-                                           ValueRange{acc, bcast, bvec})
-          .getResult(0);
-    }
+    case NanoKernelKind::dpbusd_u8s8:
+    case NanoKernelKind::dpbusd_s8s8:
+      return dotBytes(acc, bcast, bvec);
     case NanoKernelKind::dpbf16_f32:
       return x86vector::DotBF16Op::create(b, loc, accVecTy, acc, bcast, bvec);
     }

@@ -35,7 +35,8 @@ class PackLowering {
 public:
   PackLowering(OpBuilder &b, PackOp op)
       : b(b), loc(op.getLoc()), tile(op.getTile()), kr(op.getKr()),
-        panelDim(op.getPanelDim()), zext(op.getZeroExtend()) {}
+        panelDim(op.getPanelDim()), zext(op.getZeroExtend()),
+        biasToUnsigned(op.getBiasToUnsigned()) {}
 
   void lower(Value src, Value dst) {
     if (kr > 1) {
@@ -91,7 +92,7 @@ public:
 private:
   Value widen(Value v) {
     auto vt = cast<VectorType>(v.getType());
-    if (srcElt == dstElt)
+    if (srcElt == dstElt && !biasToUnsigned)
       return v;
     if (isFp8(srcElt))
       return decodeFp8(b, loc, v, dstElt);
@@ -100,6 +101,14 @@ private:
           b, loc, vt.clone(b.getIntegerType(srcElt.getIntOrFloatBitWidth())),
           v);
     auto to = vt.clone(dstElt);
+    if (biasToUnsigned) { // x + 128 as u8 bits: flip the sign bit
+      auto bits = cast<VectorType>(v.getType());
+      Value flip = arith::ConstantOp::create(
+          b, loc, bits,
+          DenseElementsAttr::get(
+              bits, b.getIntegerAttr(bits.getElementType(), 0x80)));
+      v = arith::XOrIOp::create(b, loc, v, flip);
+    }
     if (v.getType() == to) // u8 bits kept as they are (vpdpbusd)
       return v;
     if (isa<FloatType>(dstElt))
@@ -237,7 +246,7 @@ private:
   OpBuilder &b;
   Location loc;
   int64_t tile, kr, panelDim;
-  bool zext;
+  bool zext, biasToUnsigned;
   Type srcElt, dstElt;
   Value rows, kLen;
 };

@@ -18,10 +18,11 @@ namespace {
 
 /// Packs `src` (logical rows of `rows` elements along panelDim, K along the
 /// other) into panels of `tile` rows for `kernel`, widening to its operand
-/// type. `batch` is the leading batch size or 0.
+/// type. `batch` is the leading batch size or 0. `biasToUnsigned` stores
+/// s8 values + 128 (vpdpbusd's unsigned operand).
 Value packOperand(OpBuilder &b, Location loc, Value src, int64_t panelDim,
                   int64_t tile, int64_t kr, int64_t kPad, NanoKernelAttr kernel,
-                  int64_t batch) {
+                  int64_t batch, bool biasToUnsigned = false) {
   auto srcTy = cast<RankedTensorType>(src.getType());
   unsigned bd = batch ? 1 : 0;
   int64_t rows = srcTy.getDimSize(bd + panelDim);
@@ -40,7 +41,7 @@ Value packOperand(OpBuilder &b, Location loc, Value src, int64_t panelDim,
   Type elt = kernel.getOperandType(b.getContext());
   Value dest = tensor::EmptyOp::create(b, loc, shape, elt);
   auto pack = PackOp::create(b, loc, TypeRange{dest.getType()}, src, dest,
-                             panelDim, zext);
+                             panelDim, zext, biasToUnsigned);
   return pack.getResult()[0];
 }
 
@@ -81,7 +82,8 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
     int64_t aKr = kernel->getAKr(), kr = kernel->getKr();
     if (packA)
       a = packOperand(rewriter, loc, a, op.getTransposeA() ? 1 : 0,
-                      kernel->getMr(), aKr, aKr, *kernel, batch);
+                      kernel->getMr(), aKr, aKr, *kernel, batch,
+                      kernel->getKind() == NanoKernelKind::dpbusd_s8s8);
     if (packB)
       b = packOperand(rewriter, loc, b, op.getTransposeB() ? 0 : 1,
                       kernel->getNr(), kr, aKr, *kernel, batch);

@@ -71,6 +71,7 @@ struct Operand {
   MemRefType blockType; ///< Block buffer type when the pack is fused.
   int64_t panelDim = 0;
   bool zeroExtend = false;
+  bool biasToUnsigned = false;
   bool fused() const { return bool(blockType); }
   bool packed() const {
     return fused() || cast<MemRefType>(buffer.getType()).getRank() > 2;
@@ -122,7 +123,8 @@ Value packBlock(OpBuilder &b, Location loc, Operand &o, Value rowOff,
                   : view(b, loc, o.packSource, {kOff, rowOff}, {kLen, rowLen});
   IndexBuilder ib{b, loc};
   Value dst = view(b, loc, o.buffer, {ib.c(0), ib.c(0)}, {panels, kSteps});
-  PackOp::create(b, loc, TypeRange{}, src, dst, o.panelDim, o.zeroExtend);
+  PackOp::create(b, loc, TypeRange{}, src, dst, o.panelDim, o.zeroExtend,
+                 o.biasToUnsigned);
   return dst;
 }
 
@@ -235,6 +237,7 @@ void fuse(PackedMatmulOp op, Operand &o, int64_t panels, int64_t kSteps,
   o.packSource = o.pack.getSource();
   o.panelDim = o.pack.getPanelDim();
   o.zeroExtend = o.pack.getZeroExtend();
+  o.biasToUnsigned = o.pack.getBiasToUnsigned();
   Value whole = o.buffer;
   o.pack.erase();
   o.pack = {};

@@ -29,3 +29,17 @@ func.func @u8s8(%a: tensor<13x70xui8>, %b: tensor<70x37xi8>) -> tensor<13x37xi32
   %c = qnk.matmul %a, %b : tensor<13x70xui8>, tensor<70x37xi8> -> tensor<13x37xi32>
   return %c : tensor<13x37xi32>
 }
+
+// s8 x s8 on VNNI: vpdpbusd too, after a sign flip of A while packing
+// (vpxor with 0x80 bytes) and the column sums of B (vpdpbusd against ones).
+// CPX-LABEL: s8s8:
+// CPX: vpdpbusd {{.*}}%zmm
+// ADL-LABEL: s8s8:
+// ADL: {vex} vpdpbusd {{.*}}%ymm
+// ZEN3-LABEL: s8s8:
+// ZEN3-NOT: vpdpbusd
+// ZEN3: vpmaddwd {{.*}}%ymm
+func.func @s8s8(%a: tensor<13x70xi8>, %b: tensor<70x37xi8>) -> tensor<13x37xi32> {
+  %c = qnk.matmul %a, %b : tensor<13x70xi8>, tensor<70x37xi8> -> tensor<13x37xi32>
+  return %c : tensor<13x37xi32>
+}

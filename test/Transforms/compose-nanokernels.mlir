@@ -75,3 +75,18 @@ func.func @in_place_b(%a: memref<1x64xf32>, %b: memref<64x100xf32>, %c: memref<1
   qnk.packed_matmul ins(%a, %b : memref<1x64xf32>, memref<64x100xf32>) outs(%c : memref<1x100xf32>) kernel = <fma_f32, mr = 1, nv = 7, vector_length = 8, kr = 1>
   return
 }
+
+// -----
+
+// s8 x s8 on vpdpbusd: per B panel, the column sums (vpdpbusd against u8
+// ones) times -128 are where the accumulators start.
+// CHECK-LABEL: func @s8s8_correction
+// CHECK: %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
+// CHECK: %[[SUMS:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<16xi32>) {
+// CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[ONES]], %{{.*}})
+// CHECK: %[[OFF:.*]] = arith.muli %[[SUMS]], %{{.*}} : vector<16xi32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[OFF]], %{{.*}} = %[[OFF]]
+func.func @s8s8_correction(%a: memref<2x2x6x4xi8>, %b: memref<1x2x16x4xi8>, %c: memref<9x16xi32>) {
+  qnk.packed_matmul ins(%a, %b : memref<2x2x6x4xi8>, memref<1x2x16x4xi8>) outs(%c : memref<9x16xi32>) kernel = <dpbusd_s8s8, mr = 6, nv = 1, vector_length = 16, kr = 4>
+  return
+}

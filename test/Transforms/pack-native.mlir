@@ -66,3 +66,19 @@ func.func @fp8(%a: tensor<40x70xf8E4M3FN>, %b: tensor<70x20xf8E5M2>) -> tensor<4
   %c = qnk.matmul %a, %b : tensor<40x70xf8E4M3FN>, tensor<70x20xf8E5M2> -> tensor<40x20xf32>
   return %c : tensor<40x20xf32>
 }
+
+// -----
+
+// s8 x s8 on VNNI: A is stored + 128 (as u8 bits) for vpdpbusd.
+// CPX-LABEL: func @s8s8
+// CPX: qnk.pack %arg0 into %{{.*}} panel_dim = 0 bias_to_unsigned : tensor<13x7xi8>, tensor<3x2x6x4xi8>
+// CPX: qnk.pack %arg1 into %{{.*}} panel_dim = 1 : tensor<7x37xi8>, tensor<1x2x64x4xi8>
+// CPX: kernel = <dpbusd_s8s8, mr = 6, nv = 4, vector_length = 16, kr = 4>
+// ADL-LABEL: func @s8s8
+// ADL: kernel = <dpbusd_s8s8, mr = 4, nv = 3, vector_length = 8, kr = 4>
+// SPR-LABEL: func @s8s8
+// SPR: kernel = <dpbusd_s8s8
+func.func @s8s8(%a: tensor<13x7xi8>, %b: tensor<7x37xi8>) -> tensor<13x37xi32> {
+  %c = qnk.matmul %a, %b : tensor<13x7xi8>, tensor<7x37xi8> -> tensor<13x37xi32>
+  return %c : tensor<13x37xi32>
+}

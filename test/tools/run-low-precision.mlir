@@ -26,7 +26,7 @@
 
 // FMA: vfmadd231ps {{.*}}%{{[yz]}}mm
 // BF16: {{vdpbf16ps|vfmadd231ps}} {{.*}}%{{[yz]}}mm
-// I8: {{vpmaddwd|vpdpwssd}} {{.*}}%{{[yz]}}mm
+// I8: {{vpdpbusd|vpmaddwd}} {{.*}}%{{[yz]}}mm
 // U8S8: {{vpdpbusd|vpmaddwd|vpdpwssd}} {{.*}}%{{[yz]}}mm
 // PMADDWD: vpmaddwd {{.*}}%ymm
 

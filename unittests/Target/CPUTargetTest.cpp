@@ -193,8 +193,12 @@ TEST(NanoKernel, Selection) {
   k = llvm::cantFail(selectNanoKernel(target("alderlake"), ui8, i8));
   EXPECT_EQ(k.getKind(), NanoKernelKind::dpbusd_u8s8);
   EXPECT_EQ(k.getVectorLength(), 8);
-  // s8 x s8 keeps the i16 path (vpdpwssd after LLVM's fusion).
+  // s8 x s8: vpdpbusd with A offset by +128 and a column-sum correction.
   k = llvm::cantFail(selectNanoKernel(target("icelake-server"), i8, i8));
+  EXPECT_EQ(k.getKind(), NanoKernelKind::dpbusd_s8s8);
+  EXPECT_EQ(k.getKr(), 4);
+  // Without VNNI: i16 pairs and vpmaddwd.
+  k = llvm::cantFail(selectNanoKernel(target("znver3"), i8, i8));
   EXPECT_EQ(k.getKind(), NanoKernelKind::pmaddwd_i16);
 
   k = llvm::cantFail(selectNanoKernel(target("znver3"), ui8, i8));

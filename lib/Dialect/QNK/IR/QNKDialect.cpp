@@ -51,6 +51,7 @@ Type NanoKernelAttr::getOperandType(MLIRContext *ctx) const {
   case NanoKernelKind::pmaddwd_i16:
     return IntegerType::get(ctx, 16);
   case NanoKernelKind::dpbusd_u8s8: // A holds u8 bits, B s8
+  case NanoKernelKind::dpbusd_s8s8: // A holds s8 + 128 as u8 bits
     return IntegerType::get(ctx, 8);
   case NanoKernelKind::dpbf16_f32:
   case NanoKernelKind::amx_bf16:
@@ -70,6 +71,7 @@ Type NanoKernelAttr::getAccumulatorType(MLIRContext *ctx) const {
     return Float32Type::get(ctx);
   case NanoKernelKind::pmaddwd_i16:
   case NanoKernelKind::dpbusd_u8s8:
+  case NanoKernelKind::dpbusd_s8s8:
   case NanoKernelKind::amx_s8s8:
   case NanoKernelKind::amx_u8s8:
     return IntegerType::get(ctx, 32);

@@ -53,7 +53,8 @@ def QNK_NanoKernelKind : I32EnumAttr<"NanoKernelKind",
   I32EnumAttrCase<"dpbf16_f32", 3>,
   I32EnumAttrCase<"amx_bf16", 4>,
   I32EnumAttrCase<"amx_s8s8", 5>,
-  I32EnumAttrCase<"amx_u8s8", 6>
+  I32EnumAttrCase<"amx_u8s8", 6>,
+  I32EnumAttrCase<"dpbusd_s8s8", 7>
 ]> {
   let cppNamespace = "::qnk";
   let genSpecializedAttr = 0;
@@ -112,6 +113,9 @@ def QNK_NanoKernelAttr : QNK_Attr<"NanoKernel", "nanokernel"> {
     * `dpbf16_f32`: broadcast a bf16 pair of A as one i32, `vdpbf16ps`
       against `nr` bf16 pairs of B, accumulating in f32 lanes (kr = 2;
       AVX512-BF16).
+    * `dpbusd_s8s8`: `vpdpbusd` for s8 x s8: A is packed offset by +128
+      (as u8), and each B panel's column sums times -128 start the
+      accumulators, which restores the signed product exactly (kr = 4).
     * `amx_bf16`, `amx_s8s8`, `amx_u8s8`: AMX tiles. `mr` x (`nv` *
       `vector_length`) accumulators are `mr/16` x `nv` tiles of 16 x 16
       (f32 or i32); each step multiplies 16-row A tiles of 64 bytes of K
@@ -221,7 +225,10 @@ def QNK_PackOp : QNK_Op<"pack", [DestinationStyleOpInterface,
     row-major B or a transposed A). The destination is `[P, K, tile]` when
     `kr` is 1 and `[P, ceil(K/kr), tile, kr]` otherwise, with an optional
     leading batch dimension shared with the source. Widening follows the
-    destination type (`extf`, `extsi`, or `extui` when `zero_extend` is set).
+    destination type (`extf`, `extsi`, or `extui` when `zero_extend` is set;
+    fp8 sources are decoded exactly). `bias_to_unsigned` stores 8-bit signed
+    values plus 128 (the u8 bit pattern `x ^ 0x80`) for `vpdpbusd`, whose
+    first operand is unsigned; padding stays 0.
 
     ```mlir
     %bp = qnk.pack %b into %init panel_dim = 1 : tensor<256x64xbf16>
@@ -229,11 +236,13 @@ def QNK_PackOp : QNK_Op<"pack", [DestinationStyleOpInterface,
     ```
   }];
   let arguments = (ins AnyShaped:$source, AnyShaped:$dest,
-                       I64Attr:$panel_dim, UnitAttr:$zero_extend);
+                       I64Attr:$panel_dim, UnitAttr:$zero_extend,
+                       UnitAttr:$bias_to_unsigned);
   let results = (outs Variadic<AnyRankedTensor>:$result);
   let assemblyFormat = [{
     $source `into` $dest `panel_dim` `=` $panel_dim
-    (`zero_extend` $zero_extend^)? attr-dict
+    (`zero_extend` $zero_extend^)? (`bias_to_unsigned` $bias_to_unsigned^)?
+    attr-dict
     `:` type($source) `,` type($dest) (`->` type($result)^)?
   }];
   let hasVerifier = 1;
