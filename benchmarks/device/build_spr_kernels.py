@@ -29,6 +29,9 @@ BENCH_SQUARES = [256, 512, 1024, 2048, 4096]
 BENCH_LLM = [(1, 4096, 4096), (16, 4096, 4096), (128, 4096, 4096),
              (2048, 4096, 4096)]
 BENCH_TYPES = [("bf16", "bf16"), ("i8", "i8"), ("ui8", "i8")]
+# Scaling with threads: GFLOP/s against thread count.
+SCALING_SHAPES = [(2048, 2048, 2048), (128, 4096, 4096)]
+SCALING_THREADS = [1, 2, 4, 8, 16]
 
 
 def mlir(m, n, k, ta, tb):
@@ -67,6 +70,13 @@ def main():
         for m, n, k in shapes[:2] if args.quick else shapes:
             for t in sorted({1, args.threads}):
                 jobs.append(dict(role="bench", m=m, n=n, k=k, ta=ta, tb=tb, threads=t))
+
+    if not args.quick:
+        for ta, tb in BENCH_TYPES[:2]:
+            for m, n, k in SCALING_SHAPES:
+                for t in SCALING_THREADS:
+                    jobs.append(dict(role="scaling", m=m, n=n, k=k, ta=ta,
+                                     tb=tb, threads=t))
 
     def build(job):
         name = "{role}_{ta}_{m}x{n}x{k}_t{threads}".format(**job)

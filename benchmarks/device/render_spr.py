@@ -20,6 +20,7 @@ def main():
     ap.add_argument("--clock")
     ap.add_argument("--out", required=True)
     ap.add_argument("--date", default="2026-11-23")
+    ap.add_argument("--plot", help="PNG of GFLOP/s against threads")
     args = ap.parse_args()
     r = json.load(open(args.results))
     ghz = json.load(open(args.clock))["clock_ghz_imul"] if args.clock else None
@@ -82,6 +83,47 @@ def main():
                         if bf else " |")
             lines.append(row)
         lines.append("")
+    scaling = r.get("scaling", [])
+    if scaling:
+        lines += ["**Scaling with threads** (same kernels, `threads=N`; "
+                  "PyTorch with `torch.set_num_threads(N)`):", "",
+                  "| kernel | " + " | ".join(
+                      f"{t} thr" for t in sorted({b['threads'] for b in scaling}))
+                  + " |",
+                  "|---|" + "---:|" * len({b['threads'] for b in scaling})]
+        series = {}
+        for b in scaling:
+            key = f"{b['ta']} {b['m']}x{b['n']}x{b['k']}"
+            series.setdefault(key, {})[b["threads"]] = b
+        for key, d in series.items():
+            for who, field in (("QNK", "qnk_gflops"), ("torch", "torch_gflops")):
+                lines.append(f"| {key} {who} | " + " | ".join(
+                    f"{d[t][field]:.0f}" if d[t].get(field) else "n/a"
+                    for t in sorted(d)) + " |")
+        lines.append("")
+        if args.plot:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+            fig, ax = plt.subplots(figsize=(7, 4.5))
+            for key, d in series.items():
+                ts = sorted(d)
+                line, = ax.plot(ts, [d[t]["qnk_gflops"] for t in ts], "o-",
+                                label=f"QNK {key}")
+                ax.plot(ts, [d[t]["torch_gflops"] or float("nan") for t in ts],
+                        "x--", color=line.get_color(), label=f"torch {key}")
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(sorted({b["threads"] for b in scaling}))
+            ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+            ax.set_xlabel("threads")
+            ax.set_ylabel("GFLOP/s (bf16) / GOP/s (i8)")
+            ax.set_title("Sapphire Rapids (16 cores): scaling with threads")
+            ax.legend(fontsize=7)
+            ax.grid(alpha=0.3)
+            fig.tight_layout()
+            fig.savefig(args.plot, dpi=110)
+            rel = args.plot.split("docs/", 1)[-1]
+            lines += [f"![scaling]({rel})", ""]
     lines.append(END)
     text = open(args.out).read()
     section = "\n".join(lines)

@@ -108,7 +108,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--out", default="spr_results.json")
-    ap.add_argument("--roles", default="check,bench")
+    ap.add_argument("--roles", default="check,bench,scaling")
     args = ap.parse_args()
     manifest = json.load(open(os.path.join(args.dir, "manifest.json")))
     flags = cpu_flags()
@@ -142,8 +142,11 @@ def main():
                   f"{job['m']}x{job['n']}x{job['k']}", f"t={job['threads']}",
                   f"max_abs_err={err:.3g}", flush=True)
 
-    if "bench" in roles:
-        benches = [j for j in manifest["kernels"] if j["role"] == "bench"]
+    for role in ("bench", "scaling"):
+        if role not in roles:
+            continue
+        results.setdefault(role, [])
+        benches = [j for j in manifest["kernels"] if j["role"] == role]
         # One thread first (pinned), then all cores; OpenMP's pool is made
         # on first use, after the mask is widened.
         for threads_phase in sorted({j["threads"] for j in benches}):
@@ -169,7 +172,7 @@ def main():
                             qnk_gflops=flop / t_qnk / 1e9,
                             torch_ms=t_peer * 1e3 if t_peer else None,
                             torch_gflops=flop / t_peer / 1e9 if t_peer else None)
-                results["bench"].append(line)
+                results[role].append(line)
                 ratio = f"{t_peer / t_qnk:.2f}x" if t_peer else "n/a"
                 print(f"{job['ta']:>4} {job['m']}x{job['n']}x{job['k']} "
                       f"t={job['threads']:>2}: QNK {line['qnk_gflops']:8.1f} "
