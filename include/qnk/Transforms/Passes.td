@@ -57,12 +57,16 @@ def QNKPack : Pass<"qnk-pack"> {
   let summary = "Pack matmul operands into nanokernel panels";
   let description = [{
     Chooses the nanokernel for each `qnk.matmul` / `qnk.batch_matmul` from the
-    module's `#qnk.cpu_target` and rewrites the op into `qnk.pack` of B into
-    `[N/nr, K, nr]` panels (and of A into `[M/mr, K, mr]` panels when A is
-    reused by more than one register block, is transposed, or needs
-    widening), followed by `qnk.packed_matmul`. Widening (bf16/f16 to f32,
-    8-bit to i16 pairs) happens while packing. Small-M problems with f32 B
-    read B in place instead of packing it: packing would move B three times.
+    module's `#qnk.cpu_target` and the operand types, and rewrites the op into
+    `qnk.pack` of B into `[N/nr, K/kr, nr(, kr)]` panels (and of A into
+    `[M/mr, K/kr, mr(, kr)]` panels when A is reused by more than one register
+    block, is transposed, or needs widening), followed by
+    `qnk.packed_matmul`. Conversions happen while packing: bf16/f16 to f32
+    for FMA kernels, fp8 decoded exactly to bf16 or f32, 8-bit integers to
+    i16 pairs for `vpmaddwd`, s8 offset to u8 for `vpdpbusd`. AMX kernels
+    get A in 64-byte rows of K and B with K padded to whole tiles.
+    Single-row-block problems with f32 B read B in place instead of packing
+    it, since packing would move B three times.
   }];
   let dependentDialects = ["qnk::QNKDialect", "mlir::tensor::TensorDialect"];
 }
