@@ -208,8 +208,20 @@ std::string qnk::runner::generateCHeader(const EntryInfo &entry,
   wrap(os, features, ",", " *   ", 76);
   os << " */\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
-     << "#include <stdint.h>\n\n"
-     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "#include <stdint.h>\n\n";
+  if (target.resolved.has("amx-tile"))
+    os << "/* AMX: Linux grants the tile state only on request. Call this\n"
+          " * once per process before the first call (0 on success); without\n"
+          " * it the first tile instruction faults. */\n"
+          "#if defined(__linux__) && !defined(QNK_REQUEST_AMX_DEFINED)\n"
+          "#define QNK_REQUEST_AMX_DEFINED\n"
+          "#include <sys/syscall.h>\n#include <unistd.h>\n"
+          "static inline int qnk_request_amx(void) {\n"
+          "  return (int)syscall(SYS_arch_prctl, 0x1023 /* "
+          "ARCH_REQ_XCOMP_PERM */,\n"
+          "                      18 /* XFEATURE_XTILEDATA */);\n}\n"
+          "#endif\n\n";
+  os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << declaration << ";\n\n"
      << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n"
      << "#endif /* " << guard << " */\n";

@@ -11,6 +11,13 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
+
+#include <cerrno>
+#include <cstring>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -73,6 +80,23 @@ bool qnk::runner::isIntrinsicOnlyFeature(llvm::StringRef feature) {
       "widekl",   "xsave",      "xsavec", "xsaveopt",  "xsaves",
   };
   return llvm::is_contained(features, feature);
+}
+
+llvm::Error qnk::runner::requestTileStatePermission(const TargetSpec &target) {
+  if (!target.resolved.has("amx-tile"))
+    return llvm::Error::success();
+#if defined(__linux__) && defined(__x86_64__)
+  constexpr long archReqXcompPerm = 0x1023, xfeatureXtiledata = 18;
+  if (syscall(SYS_arch_prctl, archReqXcompPerm, xfeatureXtiledata) != 0)
+    return llvm::createStringError(
+        std::string("Linux refused the AMX tile state "
+                    "(arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)): ") +
+        std::strerror(errno));
+  return llvm::Error::success();
+#else
+  return llvm::createStringError(
+      "AMX code needs Linux on x86-64 to request the tile state");
+#endif
 }
 
 std::string qnk::runner::getCodegenFeatureString(const ResolvedCPU &cpu) {

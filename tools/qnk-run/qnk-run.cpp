@@ -431,6 +431,9 @@ static int run(unsigned threads) {
     return fail(llvm::toString(target.takeError()));
   if (failed(checkHostSupport(*target)))
     return 1;
+  // AMX code faults without the tile state, which Linux grants on request.
+  if (llvm::Error e = requestTileStatePermission(*target))
+    return fail(llvm::toString(std::move(e)));
 
   if (!outputFiles.empty() && outputFiles.size() != entry->results.size()) {
     emitError(entry->loc) << "'" << entryName << "' returns "

@@ -254,6 +254,11 @@ llvm::Expected<TargetSpec> resolveTarget(llvm::StringRef name,
 llvm::SmallVector<std::string>
 getFeaturesMissingOnHost(const TargetSpec &target);
 
+/// Linux hands out the AMX tile state only on request: asks for it
+/// (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) when `target` has
+/// AMX, and fails with the reason if the kernel refuses. A no-op otherwise.
+llvm::Error requestTileStatePermission(const TargetSpec &target);
+
 /// True for features whose instructions LLVM emits only for their
 /// intrinsics (mwaitx, pku, movdiri, ...), which QNK code never calls: a
 /// target can drop them to run on a CPU that lacks them, with the same code.
