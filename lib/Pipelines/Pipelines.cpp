@@ -50,10 +50,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, int64_t threads) {
   ConvertSCFToOpenMPPassOptions omp;
   omp.numThreads = threads > 1 ? threads : 0;
   pm.addPass(createConvertSCFToOpenMPPass(omp));
-  // The OpenMP loop bodies come wrapped in memref.alloca_scope; ours hold no
-  // allocas, and canonicalization inlines such scopes (a scope must stay a
-  // single block, which scf-to-cf would break).
-  pm.addPass(createCanonicalizerPass());
+  // The OpenMP loop bodies come wrapped in memref.alloca_scope, which must
+  // stay one block (scf-to-cf would split it); ours hold no allocas.
+  pm.addPass(createQNKInlineAllocaScopes());
   VectorTransferToSCFOptions v2scf;
   v2scf.enableFullUnroll();
   pm.addPass(createConvertVectorToSCFPass(v2scf));

@@ -5,10 +5,13 @@
 #include "qnk/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace qnk {
 #define GEN_PASS_DEF_QNKSETTARGET
 #define GEN_PASS_DEF_QNKANNOTATELLVMTARGET
+#define GEN_PASS_DEF_QNKINLINEALLOCASCOPES
 #include "qnk/Transforms/Passes.h.inc"
 } // namespace qnk
 
@@ -27,6 +30,27 @@ struct SetTargetPass : qnk::impl::QNKSetTargetBase<SetTargetPass> {
       return signalPassFailure();
     }
     module->setAttr(qnk::kTargetAttrName, *t);
+  }
+};
+
+struct InlineAllocaScopesPass
+    : qnk::impl::QNKInlineAllocaScopesBase<InlineAllocaScopesPass> {
+  void runOnOperation() override {
+    SmallVector<memref::AllocaScopeOp> scopes;
+    getOperation()->walk([&](memref::AllocaScopeOp op) {
+      bool stack = op->walk([](memref::AllocaOp) {
+                       return WalkResult::interrupt();
+                     }).wasInterrupted();
+      if (!stack && op.getNumResults() == 0)
+        scopes.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (memref::AllocaScopeOp op : scopes) {
+      Block *body = &op.getBodyRegion().front();
+      rewriter.eraseOp(body->getTerminator());
+      rewriter.inlineBlockBefore(body, op);
+      rewriter.eraseOp(op);
+    }
   }
 };
 

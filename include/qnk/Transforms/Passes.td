@@ -136,6 +136,18 @@ def QNKLowerPack : Pass<"qnk-lower-pack"> {
                            "mlir::ub::UBDialect"];
 }
 
+def QNKInlineAllocaScopes : Pass<"qnk-inline-alloca-scopes"> {
+  let summary = "Inline stack scopes that hold no stack allocation";
+  let description = [{
+    The OpenMP conversion wraps every parallel loop body in a
+    `memref.alloca_scope`, which must stay a single block; canonicalization
+    inlines such scopes only when it can prove no op inside allocates on the
+    stack, and ops with unknown effects (`llvm.call_intrinsic` of the
+    nanokernels) defeat that proof. QNK's code allocates only on the heap:
+    this pass inlines every scope that holds no `memref.alloca`.
+  }];
+}
+
 def QNKAnnotateLLVMTarget : Pass<"qnk-annotate-llvm-target", "mlir::ModuleOp"> {
   let summary = "Copy the qnk target onto LLVM functions";
   let description = [{
