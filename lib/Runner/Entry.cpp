@@ -1,6 +1,7 @@
 //===- Entry.cpp - Reading an entry function's boundary -------------------===//
 
 #include "qnk/Dialect/QNK/IR/QNK.h"
+#include "qnk/InitAll.h"
 #include "qnk/Runner/Runner.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -158,12 +159,31 @@ FailureOr<EntryInfo> qnk::runner::analyzeEntry(ModuleOp module,
   return info;
 }
 
-mlir::OwningOpRef<mlir::ModuleOp>
-qnk::runner::parseModuleFile(llvm::StringRef path, mlir::MLIRContext &context,
-                             llvm::SourceMgr &sourceMgr, std::string &error) {
+qnk::runner::InputSession::InputSession() {
+  mlir::DialectRegistry registry;
+  qnk::registerAllDialects(registry);
+  context = std::make_unique<mlir::MLIRContext>(
+      registry, mlir::MLIRContext::Threading::DISABLED);
+  sourceMgr = std::make_unique<llvm::SourceMgr>();
+  diagnostics = std::make_unique<mlir::SourceMgrDiagnosticHandler>(
+      *sourceMgr, context.get());
+}
+
+qnk::runner::InputSession::~InputSession() = default;
+
+mlir::LogicalResult qnk::runner::InputSession::load(llvm::StringRef path,
+                                                    llvm::StringRef name,
+                                                    std::string &error) {
   std::unique_ptr<llvm::MemoryBuffer> file = mlir::openInputFile(path, &error);
   if (!file)
-    return nullptr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+    return mlir::failure();
+  sourceMgr->AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  module = mlir::parseSourceFile<mlir::ModuleOp>(*sourceMgr, context.get());
+  if (!module)
+    return mlir::failure();
+  mlir::FailureOr<EntryInfo> info = analyzeEntry(*module, name);
+  if (mlir::failed(info))
+    return mlir::failure();
+  entry.emplace(std::move(*info));
+  return mlir::success();
 }

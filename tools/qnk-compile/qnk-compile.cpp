@@ -157,22 +157,12 @@ static int run() {
   if (emitShared && emitAssembly)
     return fail("--shared and -S exclude each other");
 
-  DialectRegistry registry;
-  qnk::registerAllDialects(registry);
-  // One small module goes through the pipeline: worker threads would only
-  // add start-up time (and idle threads next to the timed kernel).
-  MLIRContext context(registry, MLIRContext::Threading::DISABLED);
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-
+  InputSession session;
   std::string error;
-  OwningOpRef<ModuleOp> module =
-      parseModuleFile(inputFilename, context, sourceMgr, error);
-  if (!module)
+  if (failed(session.load(inputFilename, entryName, error)))
     return error.empty() ? 1 : fail(error);
-  FailureOr<EntryInfo> entry = analyzeEntry(*module, entryName);
-  if (failed(entry))
-    return 1;
+  ModuleOp module = session.getModule();
+  const EntryInfo *entry = &session.getEntry();
   if (!isValidCIdentifier(entryName)) {
     emitError(entry->loc) << "entry '" << entryName
                           << "' is not a valid C function name";
@@ -184,7 +174,7 @@ static int run() {
   if (!target)
     return fail(llvm::toString(target.takeError()));
 
-  auto lowered = lowerToLLVMDialect(*module, entryName, Pipeline::Fast, *target,
+  auto lowered = lowerToLLVMDialect(module, entryName, Pipeline::Fast, *target,
                                     std::max<unsigned>(threads, 1));
   if (failed(lowered))
     return 1;

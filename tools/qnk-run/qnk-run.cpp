@@ -407,23 +407,12 @@ static int run(unsigned threads) {
   if (threads == 0)
     return fail("--threads must be at least 1");
 
-  DialectRegistry registry;
-  qnk::registerAllDialects(registry);
-  // One small module goes through the pipeline: worker threads would only
-  // add start-up time (and idle threads next to the timed kernel).
-  MLIRContext context(registry, MLIRContext::Threading::DISABLED);
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-
+  InputSession session;
   std::string error;
-  OwningOpRef<ModuleOp> module =
-      parseModuleFile(inputFilename, context, sourceMgr, error);
-  if (!module)
+  if (failed(session.load(inputFilename, entryName, error)))
     return error.empty() ? 1 : fail(error);
-
-  FailureOr<EntryInfo> entry = analyzeEntry(*module, entryName);
-  if (failed(entry))
-    return 1;
+  ModuleOp module = session.getModule();
+  const EntryInfo *entry = &session.getEntry();
 
   std::vector<std::string> overrides(features.begin(), features.end());
   llvm::Expected<TargetSpec> target = resolveTarget(targetName, overrides);
@@ -448,7 +437,7 @@ static int run(unsigned threads) {
     return 1;
 
   auto lowered =
-      lowerToLLVMDialect(*module, entryName, Pipeline::Fast, *target, threads);
+      lowerToLLVMDialect(module, entryName, Pipeline::Fast, *target, threads);
   if (failed(lowered))
     return 1;
   std::string assembly;
@@ -475,7 +464,7 @@ static int run(unsigned threads) {
       return fail(llvm::toString(std::move(e)));
 
   Report report;
-  if (verify && failed(verifyAgainstReference(*module, *entry, *target, inputs,
+  if (verify && failed(verifyAgainstReference(module, *entry, *target, inputs,
                                               results, report)))
     return 1;
   // Timing code that computes the wrong answer would be meaningless.

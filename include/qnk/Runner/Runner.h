@@ -18,13 +18,16 @@
 #include "qnk/Target/CPUTarget.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
+#include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CodeGen.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/SourceMgr.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -219,20 +222,35 @@ struct EntryInfo {
   int64_t getNumLoweredArguments() const;
 };
 
-/// Opens `path` ("-" for stdin), adds it to `sourceMgr` (whose diagnostic
-/// handler the caller installed on `context`) and parses it as a module.
-/// Null on failure: file errors land in `error`, parse errors go through the
-/// diagnostic handler, with their locations.
-mlir::OwningOpRef<mlir::ModuleOp> parseModuleFile(llvm::StringRef path,
-                                                  mlir::MLIRContext &context,
-                                                  llvm::SourceMgr &sourceMgr,
-                                                  std::string &error);
-
 /// Finds `name` in `module` and reads its signature. Emits a diagnostic and
 /// fails if it is missing, has no body, or takes or returns anything but
 /// static tensors of a supported element type.
 mlir::FailureOr<EntryInfo> analyzeEntry(mlir::ModuleOp module,
                                         llvm::StringRef name);
+
+/// What a QNK driver needs to read its input: a context with every dialect
+/// QNK uses (single-threaded: one small module goes through the pipeline,
+/// and worker threads would only add start-up time and idle threads next
+/// to timed kernels), and diagnostics printed with the file's locations.
+class InputSession {
+public:
+  InputSession();
+  ~InputSession();
+  /// Parses `path` ("-" for stdin) and reads its entry `name`. On failure
+  /// the problem has been reported: MLIR diagnostics through the handler,
+  /// file errors in `error`.
+  mlir::LogicalResult load(llvm::StringRef path, llvm::StringRef name,
+                           std::string &error);
+  mlir::ModuleOp getModule() { return *module; }
+  const EntryInfo &getEntry() const { return *entry; }
+
+private:
+  std::unique_ptr<mlir::MLIRContext> context;
+  std::unique_ptr<llvm::SourceMgr> sourceMgr;
+  std::unique_ptr<mlir::SourceMgrDiagnosticHandler> diagnostics;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::optional<EntryInfo> entry;
+};
 
 //===----------------------------------------------------------------------===//
 // Targets and code generation
