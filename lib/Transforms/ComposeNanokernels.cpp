@@ -301,7 +301,15 @@ private:
         continue;
       }
       SmallVector<Value> idx = {k, ib.add(p.n0, cIdx(j * vl))};
-      if (maskedB) {
+      // B in place may hold bf16/f16, widened here (exactly). Its panels are
+      // then whole (qnk-pack only reads such B in place when N is a multiple
+      // of nr): 16-bit masked loads would need library calls on x86.
+      Type bElt = cast<MemRefType>(bm.getType()).getElementType();
+      if (bElt != opTy) {
+        Value raw = vector::LoadOp::create(b, loc, VectorType::get({vl}, bElt),
+                                           bm, idx);
+        bvecs.push_back(arith::ExtFOp::create(b, loc, bVecTy, raw));
+      } else if (maskedB) {
         Value zero = arith::ConstantOp::create(
             b, loc, bVecTy,
             DenseElementsAttr::get(bVecTy, b.getZeroAttr(opTy)));

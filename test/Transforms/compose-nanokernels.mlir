@@ -90,3 +90,16 @@ func.func @s8s8_correction(%a: memref<2x2x6x4xi8>, %b: memref<1x2x16x4xi8>, %c: 
   qnk.packed_matmul ins(%a, %b : memref<2x2x6x4xi8>, memref<1x2x16x4xi8>) outs(%c : memref<9x16xi32>) kernel = <dpbusd_s8s8, mr = 6, nv = 1, vector_length = 16, kr = 4>
   return
 }
+
+// -----
+
+// bf16 B in place: loaded as bf16 and widened in registers.
+// CHECK-LABEL: func @bf16_in_kernel
+// CHECK: scf.for {{.*}} iter_args
+// CHECK:   %[[RAW:.*]] = vector.load %arg1[{{.*}}] : memref<64x32xbf16>, vector<16xbf16>
+// CHECK:   arith.extf %[[RAW]] : vector<16xbf16> to vector<16xf32>
+// CHECK:   vector.fma
+func.func @bf16_in_kernel(%a: memref<1x64xf32>, %b: memref<64x32xbf16>, %c: memref<1x32xf32>) {
+  qnk.packed_matmul ins(%a, %b : memref<1x64xf32>, memref<64x32xbf16>) outs(%c : memref<1x32xf32>) kernel = <fma_f32, mr = 1, nv = 2, vector_length = 16, kr = 1>
+  return
+}

@@ -66,3 +66,18 @@ func.func @batched(%a: tensor<3x8x5xf16>, %b: tensor<3x5x30xf16>) -> tensor<3x8x
   return %c : tensor<3x8x30xf32>
 }
 
+
+// -----
+
+// One row block of bf16: B stays in place (the FMA kernel widens it as it
+// loads it); A is widened while packing.
+// AVX2-LABEL: func @decode_bf16
+// AVX2: qnk.pack %arg0 into %{{.*}} panel_dim = 0 : tensor<1x300xbf16>, tensor<1x300x1xf32>
+// AVX2-NOT: qnk.pack %arg1
+// AVX2: qnk.packed_matmul ins(%{{.*}}, %arg1 : tensor<1x300x1xf32>, tensor<300x112xbf16>) {{.*}} kernel = <fma_f32, mr = 1, nv = 7, vector_length = 8, kr = 1>
+// AVX512-LABEL: func @decode_bf16
+// AVX512: qnk.pack %arg1
+func.func @decode_bf16(%a: tensor<1x300xbf16>, %b: tensor<300x112xbf16>) -> tensor<1x112xf32> {
+  %c = qnk.matmul %a, %b : tensor<1x300xbf16>, tensor<300x112xbf16> -> tensor<1x112xf32>
+  return %c : tensor<1x112xf32>
+}

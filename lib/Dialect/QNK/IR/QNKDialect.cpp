@@ -308,8 +308,15 @@ LogicalResult PackedMatmulOp::verify() {
     return emitOpError("expects a rank-2 or batched rank-3 init");
   NanoKernelAttr kernel = getKernel();
   MLIRContext *ctx = getContext();
+  // A row-major B may hold 16-bit floats that the f32 FMA kernel widens as
+  // it loads them.
+  unsigned bdims = cTy.getRank() - 2;
+  bool bInKernel =
+      bTy.getRank() == bdims + 2 &&
+      kernel.getKind() == NanoKernelKind::fma_f32 &&
+      (bTy.getElementType().isBF16() || bTy.getElementType().isF16());
   if (aTy.getElementType() != kernel.getOperandType(ctx) ||
-      bTy.getElementType() != kernel.getOperandType(ctx) ||
+      (bTy.getElementType() != kernel.getOperandType(ctx) && !bInKernel) ||
       cTy.getElementType() != kernel.getAccumulatorType(ctx))
     return emitOpError("operand element types do not match the nanokernel");
   unsigned bd = isBatched();
