@@ -19,46 +19,11 @@
  * Build: cc -O2 -mavx2 -mfma -mavx512f fma_peak.c -o fma_peak
  * The 512-bit test is skipped (reported null) when the CPU lacks avx512f.
  */
+#include "bench_common.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* 20 dependent adds per iteration; the loop counter runs in parallel. */
-static double measure_clock_ghz(double seconds) {
-  uint64_t iters = 1000000, x = 0;
-  double best = 0;
-  for (;;) {
-    double t0 = now_s();
-    uint64_t n = iters;
-    __asm__ volatile(
-        "1:\n\t"
-        "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-        "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-        "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-        "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-        "dec %1\n\tjnz 1b\n\t"
-        : "+r"(x), "+r"(n)
-        :
-        : "cc");
-    double t = now_s() - t0;
-    double ghz = 20.0 * (double)iters / t * 1e-9;
-    if (ghz > best)
-      best = ghz;
-    if (t > seconds)
-      break;
-    iters *= 2;
-  }
-  if (x == 42)
-    printf(" "); /* keep x live */
-  return best;
-}
 
 /*
  * The FMA loops are written in inline asm with fixed registers so that the

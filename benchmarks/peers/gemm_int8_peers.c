@@ -48,6 +48,7 @@
  * Build: cc -O2 -Wall gemm_int8_peers.c -o gemm_int8_peers -ldl
  */
 #define _GNU_SOURCE
+#include "bench_common.h"
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,51 +58,11 @@
 
 #include <dnnl.h>
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static uint64_t mix(uint64_t seed, uint64_t i) {
   uint64_t z = (seed << 32) + i + 0x9E3779B97F4A7C15ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
-}
-
-static void *xalloc(size_t bytes) {
-  bytes = (bytes + 63) & ~(size_t)63;
-  void *p = aligned_alloc(64, bytes ? bytes : 64);
-  if (!p) {
-    fprintf(stderr, "out of memory\n");
-    exit(2);
-  }
-  return p;
-}
-
-static void json_str(const char *s) {
-  if (!s) {
-    fputs("null", stdout);
-    return;
-  }
-  putchar('"');
-  for (; *s; ++s) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') {
-      putchar('\\');
-      putchar(c);
-    } else if (c < 0x20)
-      printf("\\u%04x", c);
-    else
-      putchar(c);
-  }
-  putchar('"');
 }
 
 /* Write a 2-D C-order array as .npy (format 1.0). */
@@ -138,35 +99,6 @@ static char g_info[512];
 static char g_err[1024];
 static __typeof__(&dnnl_gemm_u8s8s32) p_gemm;
 
-static const char *isa_name(int isa) {
-  switch (isa) {
-  case dnnl_cpu_isa_all:
-    return "all";
-  case dnnl_cpu_isa_sse41:
-    return "sse41";
-  case dnnl_cpu_isa_avx:
-    return "avx";
-  case dnnl_cpu_isa_avx2:
-    return "avx2";
-  case dnnl_cpu_isa_avx512_mic:
-    return "avx512_mic";
-  case dnnl_cpu_isa_avx512_mic_4ops:
-    return "avx512_mic_4ops";
-  case dnnl_cpu_isa_avx512_core:
-    return "avx512_core";
-  case dnnl_cpu_isa_avx512_core_vnni:
-    return "avx512_core_vnni";
-  case dnnl_cpu_isa_avx512_core_bf16:
-    return "avx512_core_bf16";
-  case dnnl_cpu_isa_avx512_core_amx:
-    return "avx512_core_amx";
-  case dnnl_cpu_isa_avx2_vnni:
-    return "avx2_vnni";
-  default:
-    return "other";
-  }
-}
-
 static const char *onednn_init(const char **isa_out) {
   static const char *const names[] = {"libdnnl.so.2", "libdnnl.so", NULL};
   const char *ov = getenv("GEMM_PEERS_DNNL_SO");
@@ -198,7 +130,7 @@ static const char *onednn_init(const char **isa_out) {
   if (omp_set)
     omp_set(1);
   const dnnl_version_t *v = version ? version() : NULL;
-  *isa_out = eff_isa ? isa_name(eff_isa()) : "?";
+  *isa_out = eff_isa ? dnnl_isa_name(eff_isa()) : "?";
   const char *max_isa = getenv("DNNL_MAX_CPU_ISA");
   snprintf(g_info, sizeof g_info,
            "version=%d.%d.%d; cpu_runtime=%u; isa=%s; DNNL_MAX_CPU_ISA=%s; "
@@ -384,32 +316,6 @@ static int run_onednn(int argc, char **argv) {
 /* int8 instruction peaks                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* 20 dependent adds per iteration (1 cycle each): adds / second = clock. */
-static double clock_ghz(double seconds) {
-  uint64_t iters = 1000000, x = 0;
-  double best = 0;
-  for (;;) {
-    double t0 = now_s();
-    uint64_t n = iters;
-#define ADD5                                                                   \
-  "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-    __asm__ volatile("1:\n\t" ADD5 ADD5 ADD5 ADD5 "dec %1\n\tjnz 1b\n\t"
-                     : "+r"(x), "+r"(n)
-                     :
-                     : "cc");
-    double t = now_s() - t0;
-    double ghz = 20.0 * (double)iters / t * 1e-9;
-    if (ghz > best)
-      best = ghz;
-    if (t > seconds)
-      break;
-    iters *= 2;
-  }
-  if (x == 42)
-    printf(" ");
-  return best;
-}
-
 /*
  * Each loop body is fixed-register inline asm on independent accumulators
  * (more than latency x pipes). mac_per_iter is the number of u8/s8 (or i16)
@@ -492,7 +398,7 @@ static double peak_gops(void (*loop)(uint64_t), double mac_per_iter,
 static int run_peak(int argc, char **argv) {
   const double sec = argc > 2 ? atof(argv[2]) : 0.2;
   __builtin_cpu_init();
-  const double ghz = clock_ghz(sec);
+  const double ghz = measure_clock_ghz(sec);
   printf("{\"clock_ghz\":%.4f", ghz);
   struct {
     const char *name;

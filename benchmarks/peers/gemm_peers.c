@@ -29,6 +29,7 @@
  * and the libraries' own set-threads calls are made as well.
  */
 #define _GNU_SOURCE
+#include "bench_common.h"
 #include <dlfcn.h>
 #include <math.h>
 #include <stdint.h>
@@ -45,17 +46,6 @@
 /* Small utilities                                                           */
 /* ------------------------------------------------------------------------ */
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /*
  * Deterministic inputs in [-1, 1): element i of a matrix is a hash
  * (splitmix64) of (seed << 32) + i, keeping 24 bits so the value is exact in
@@ -70,36 +60,6 @@ static void fill(float *p, size_t n, uint64_t seed) {
     z ^= z >> 31;
     p[i] = (float)((double)(z >> 40) * (1.0 / 16777216.0) * 2.0 - 1.0);
   }
-}
-
-static void *xalloc(size_t nfloats) {
-  size_t bytes = (nfloats * sizeof(float) + 63) & ~(size_t)63;
-  void *p = aligned_alloc(64, bytes ? bytes : 64);
-  if (!p) {
-    fprintf(stderr, "out of memory\n");
-    exit(2);
-  }
-  return p;
-}
-
-/* JSON string escaping for the free-form "info" / "error" fields. */
-static void json_str(const char *s) {
-  if (!s) {
-    fputs("null", stdout);
-    return;
-  }
-  putchar('"');
-  for (; *s; ++s) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') {
-      putchar('\\');
-      putchar(c);
-    } else if (c < 0x20)
-      printf("\\u%04x", c);
-    else
-      putchar(c);
-  }
-  putchar('"');
 }
 
 /* ------------------------------------------------------------------------ */
@@ -211,35 +171,6 @@ typedef struct {
 } dnnl_ver_t;
 static dnnl_sgemm_t p_dnnl_sgemm;
 
-static const char *isa_name(int isa) {
-  switch (isa) {
-  case 0x0:
-    return "all";
-  case 0x1:
-    return "sse41";
-  case 0x3:
-    return "avx";
-  case 0x7:
-    return "avx2";
-  case 0xf:
-    return "avx512_mic";
-  case 0x1f:
-    return "avx512_mic_4ops";
-  case 0x27:
-    return "avx512_core";
-  case 0x67:
-    return "avx512_core_vnni";
-  case 0xe7:
-    return "avx512_core_bf16";
-  case 0x3e7:
-    return "avx512_core_amx";
-  case 0x407:
-    return "avx2_vnni";
-  default:
-    return "other";
-  }
-}
-
 static const char *onednn_init(void) {
   static const char *const names[] = {"libdnnl.so.3", "libdnnl.so.2",
                                       "libdnnl.so", NULL};
@@ -262,7 +193,7 @@ static const char *onednn_init(void) {
   snprintf(g_info, sizeof g_info,
            "version=%d.%d.%d; cpu_runtime=%u; isa=%s; omp_max_threads=%d",
            v ? v->major : -1, v ? v->minor : -1, v ? v->patch : -1,
-           v ? v->cpu_rt : 0, isa_name(isa), omp_get ? omp_get() : -1);
+           v ? v->cpu_rt : 0, dnnl_isa_name(isa), omp_get ? omp_get() : -1);
   return NULL;
 }
 static void onednn_gemm(const problem_t *p) {
@@ -399,7 +330,7 @@ static void libxsmm_tune(const problem_t *p) {
   for (size_t c = 0; c < sizeof cands / sizeof *cands; ++c)
     if (cands[c].mb * (size_t)cands[c].kb > packmax)
       packmax = cands[c].mb * (size_t)cands[c].kb;
-  g_pack = xalloc(packmax);
+  g_pack = xalloc(packmax * sizeof(float));
   double best = INFINITY;
   xsmm_variant_t bestv = cands[1];
   char tried[512] = "";
@@ -532,8 +463,9 @@ int main(int argc, char **argv) {
   }
 
   problem_t p = {m, n, k, NULL, NULL, NULL};
-  float *a = xalloc((size_t)m * k), *b = xalloc((size_t)k * n),
-        *c = xalloc((size_t)m * n);
+  float *a = xalloc((size_t)m * k * sizeof(float)),
+        *b = xalloc((size_t)k * n * sizeof(float)),
+        *c = xalloc((size_t)m * n * sizeof(float));
   fill(a, (size_t)m * k, 1);
   fill(b, (size_t)k * n, 2);
   memset(c, 0, sizeof(float) * (size_t)m * n);
