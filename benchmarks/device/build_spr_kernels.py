@@ -22,7 +22,8 @@ ACC = {"f32": "f32", "bf16": "f32", "f16": "f32", "i8": "i32", "ui8": "i32"}
 
 # Correctness: odd shapes (tile remainders in every dimension), every type.
 CHECK_SHAPES = [(1, 64, 64), (7, 13, 37), (17, 33, 65), (37, 50, 129),
-                (64, 64, 64), (100, 200, 300), (129, 257, 95), (256, 256, 256)]
+                (64, 64, 64), (100, 200, 300), (129, 257, 95), (256, 256, 256),
+                (70, 100, 1300)]
 CHECK_TYPES = [("bf16", "bf16"), ("i8", "i8"), ("ui8", "i8"), ("f32", "f32")]
 # Speed: squares and LLM shapes, bf16 and int8, 1 thread and all 16.
 BENCH_SQUARES = [256, 512, 1024, 2048, 4096]
