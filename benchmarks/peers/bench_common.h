@@ -52,33 +52,44 @@ static inline void json_str(const char *s) {
   putchar('"');
 }
 
-/* The core clock from 20 dependent adds per iteration (1 cycle each; the
- * loop counter runs in parallel), best of doubling runs up to `seconds`. */
-static inline double measure_clock_ghz(double seconds) {
-  uint64_t iters = 1000000, x = 0;
+/* The best rate, in work units per second, of `loop(iters)` over runs of
+ * doubling iteration counts (from `start_iters`) until one run takes
+ * `seconds`. */
+static inline double best_rate(void (*loop)(uint64_t), double work_per_iter,
+                               double seconds, uint64_t start_iters) {
+  uint64_t iters = start_iters;
   double best = 0;
   for (;;) {
     double t0 = now_s();
-    uint64_t n = iters;
-#define QNK_ADD5                                                               \
-  "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-    __asm__ volatile("1:\n\t" QNK_ADD5 QNK_ADD5 QNK_ADD5 QNK_ADD5
-                     "dec %1\n\tjnz 1b\n\t"
-                     : "+r"(x), "+r"(n)
-                     :
-                     : "cc");
-#undef QNK_ADD5
+    loop(iters);
     double t = now_s() - t0;
-    double ghz = 20.0 * (double)iters / t * 1e-9;
-    if (ghz > best)
-      best = ghz;
+    double rate = work_per_iter * (double)iters / t;
+    if (rate > best)
+      best = rate;
     if (t > seconds)
       break;
     iters *= 2;
   }
-  if (x == 42)
-    printf(" "); /* keep x live */
   return best;
+}
+
+/* 20 dependent adds (1 cycle each) per iteration; the loop counter runs in
+ * parallel. */
+static inline void qnk_clock_loop(uint64_t n) {
+  uint64_t x = 0;
+#define QNK_ADD5                                                               \
+  "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+  __asm__ volatile("1:\n\t" QNK_ADD5 QNK_ADD5 QNK_ADD5 QNK_ADD5
+                   "dec %1\n\tjnz 1b\n\t"
+                   : "+r"(x), "+r"(n)
+                   :
+                   : "cc");
+#undef QNK_ADD5
+}
+
+/* The core clock in GHz: adds per second of a dependent chain. */
+static inline double measure_clock_ghz(double seconds) {
+  return best_rate(qnk_clock_loop, 20.0, seconds, 1000000) * 1e-9;
 }
 
 /* oneDNN's dnnl_cpu_isa_t values (2.x), by name. */

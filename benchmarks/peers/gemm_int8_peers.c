@@ -378,21 +378,8 @@ loop_dpbusd_z(uint64_t n) {
 
 static double peak_gops(void (*loop)(uint64_t), double mac_per_iter,
                         double seconds) {
-  uint64_t iters = 10000;
-  double best = 0;
-  loop(1000);
-  for (;;) {
-    double t0 = now_s();
-    loop(iters);
-    double t = now_s() - t0;
-    double g = 2.0 * mac_per_iter * (double)iters / t * 1e-9;
-    if (g > best)
-      best = g;
-    if (t > seconds)
-      break;
-    iters *= 2;
-  }
-  return best;
+  loop(1000); /* warm up */
+  return best_rate(loop, 2.0 * mac_per_iter, seconds, 10000) * 1e-9;
 }
 
 static int run_peak(int argc, char **argv) {
