@@ -20,7 +20,14 @@ void qnk::registerAllDialects(mlir::DialectRegistry &registry) {
 }
 
 void qnk::registerAllPasses() {
-  mlir::registerAllPasses();
-  qnk::registerQNKPasses();
-  qnk::registerPipelines();
+  // A pipeline name may be registered only once, and embedders (the C API,
+  // a host program with several users of QNK) cannot know whether someone
+  // in the process did it already.
+  static const bool registered = [] {
+    mlir::registerAllPasses();
+    qnk::registerQNKPasses();
+    qnk::registerPipelines();
+    return true;
+  }();
+  (void)registered;
 }

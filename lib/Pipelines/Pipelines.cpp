@@ -11,12 +11,53 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
 namespace qnk {
+
+namespace {
+/// The textual form of CPUPipelineOptions: names and descriptions live here,
+/// defaults come from CPUPipelineOptions so that C++ callers and
+/// `qnk-cpu-pipeline{...}` agree without spelling them twice.
+struct CPUPipelineTextOptions
+    : public PassPipelineOptions<CPUPipelineTextOptions> {
+  // Declared first: the options below read their defaults from it.
+  CPUPipelineOptions defaults;
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("LLVM CPU name (znver3, haswell, skylake-avx512, "
+                     "sapphirerapids, ...) or host"),
+      llvm::cl::init(defaults.target)};
+  ListOption<std::string> features{
+      *this, "features",
+      llvm::cl::desc("Feature overrides, e.g. +avx512f,-avx512bw")};
+  Option<int64_t> kc{*this, "kc", llvm::cl::desc("K block (0: derived)"),
+                     llvm::cl::init(defaults.kc)};
+  Option<int64_t> mc{*this, "mc", llvm::cl::desc("M block (0: derived)"),
+                     llvm::cl::init(defaults.mc)};
+  Option<int64_t> nc{*this, "nc", llvm::cl::desc("N block (0: derived)"),
+                     llvm::cl::init(defaults.nc)};
+  Option<int64_t> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads (OpenMP) the block loops are split across"),
+      llvm::cl::init(defaults.threads)};
+
+  CPUPipelineOptions get() const {
+    CPUPipelineOptions opts;
+    opts.target = target;
+    opts.features.assign(features.begin(), features.end());
+    opts.kc = kc;
+    opts.mc = mc;
+    opts.nc = nc;
+    opts.threads = threads;
+    return opts;
+  }
+};
+} // namespace
 
 static void addTargetAndRaise(OpPassManager &pm,
                               const CPUPipelineOptions &opts) {
@@ -46,6 +87,10 @@ void buildBufferizePipeline(OpPassManager &pm) {
 void buildLowerToLLVMPipeline(OpPassManager &pm, int64_t threads) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // 4-bit buffers are packed two per byte; their accesses must be loads
+  // and stores (not linalg ops) by then.
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createQNKEmulateNarrowTypes());
   // Parallel block loops (qnk-tile threads=N) run on OpenMP threads.
   ConvertSCFToOpenMPPassOptions omp;
   omp.numThreads = threads > 1 ? threads : 0;
@@ -56,7 +101,6 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, int64_t threads) {
   VectorTransferToSCFOptions v2scf;
   v2scf.enableFullUnroll();
   pm.addPass(createConvertVectorToSCFPass(v2scf));
-  pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createCanonicalizerPass());
@@ -101,15 +145,19 @@ void buildReferencePipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
 }
 
 void registerPipelines() {
-  PassPipelineRegistration<CPUPipelineOptions>(
+  PassPipelineRegistration<CPUPipelineTextOptions>(
       "qnk-cpu-pipeline",
       "Compile qnk / linalg matmuls to x86 nanokernels in the LLVM dialect",
-      buildCPUPipeline);
-  PassPipelineRegistration<CPUPipelineOptions>(
+      [](OpPassManager &pm, const CPUPipelineTextOptions &opts) {
+        buildCPUPipeline(pm, opts.get());
+      });
+  PassPipelineRegistration<CPUPipelineTextOptions>(
       "qnk-reference-pipeline",
       "Compile through the reference semantics (scalar loops) to the LLVM "
       "dialect",
-      buildReferencePipeline);
+      [](OpPassManager &pm, const CPUPipelineTextOptions &opts) {
+        buildReferencePipeline(pm, opts.get());
+      });
   PassPipelineRegistration<>(
       "qnk-bufferize", "One-shot bufferization as the QNK pipelines do it",
       buildBufferizePipeline);

@@ -3,35 +3,30 @@
 #define QNK_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassOptions.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace qnk {
 
 /// Options of `qnk-cpu-pipeline` (and `qnk-reference-pipeline`, which reads
-/// only the target).
-struct CPUPipelineOptions
-    : public mlir::PassPipelineOptions<CPUPipelineOptions> {
-  Option<std::string> target{
-      *this, "target",
-      llvm::cl::desc("LLVM CPU name (znver3, haswell, skylake-avx512, "
-                     "sapphirerapids, ...) or host"),
-      llvm::cl::init("host")};
-  ListOption<std::string> features{
-      *this, "features",
-      llvm::cl::desc("Feature overrides, e.g. +avx512f,-avx512bw")};
-  Option<int64_t> kc{*this, "kc", llvm::cl::desc("K block (0: derived)"),
-                     llvm::cl::init(0)};
-  Option<int64_t> mc{*this, "mc", llvm::cl::desc("M block (0: derived)"),
-                     llvm::cl::init(0)};
-  Option<int64_t> nc{*this, "nc", llvm::cl::desc("N block (0: derived)"),
-                     llvm::cl::init(0)};
-  Option<int64_t> threads{
-      *this, "threads",
-      llvm::cl::desc("Threads (OpenMP) the block loops are split across"),
-      llvm::cl::init(1)};
+/// only the target), as C++ callers fill them in. The textual pipeline
+/// options (`qnk-cpu-pipeline{target=... threads=...}`) are declared once in
+/// Pipelines.cpp and take their defaults from this struct.
+struct CPUPipelineOptions {
+  /// LLVM x86-64 CPU name (znver3, haswell, skylake-avx512, sapphirerapids,
+  /// ...) or `host`, the CPU running the compiler.
+  std::string target = "host";
+  /// `+name` / `-name` LLVM feature overrides, e.g. {"+avx512f", "-avx512bw"}.
+  std::vector<std::string> features;
+  /// Cache blocks in K steps, rows and columns; 0 derives them from the
+  /// target's caches.
+  int64_t kc = 0;
+  int64_t mc = 0;
+  int64_t nc = 0;
+  /// OpenMP threads the block loops are split across (1: no OpenMP).
+  int64_t threads = 1;
 };
 
 /// raise linalg -> pack -> bufferize -> tile -> compose nanokernels ->
@@ -50,6 +45,10 @@ void buildBufferizePipeline(mlir::OpPassManager &pm);
 /// Buffers + scf (parallel loops to OpenMP on `threads` threads) + vector +
 /// arith to the LLVM dialect, annotated with the module's target.
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, int64_t threads);
+
+// A CUDA pipeline (`buildCUDAPipeline(OpPassManager &, const
+// CUDAPipelineOptions &)`, registered as `qnk-cuda-pipeline`) belongs here
+// once QNK has a GPU path; there is none yet.
 
 /// Registers every pipeline above under its `qnk-*` name.
 void registerPipelines();
