@@ -8,7 +8,7 @@ from lit.llvm import llvm_config
 
 config.name = "QNK"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".test"]
+config.suffixes = [".mlir", ".test", ".c"]
 config.excludes = ["Inputs", "lit.cfg.py", "CMakeLists.txt"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qnk_obj_root, "test")
@@ -17,7 +17,8 @@ llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.qnk_tools_dir, config.llvm_tools_dir]
-tools = ["qnk-opt", "qnk-run", "qnk-compile", "mlir-translate", "llc", "not",
+tools = ["qnk-opt", "qnk-run", "qnk-compile", "qnk-lsp-server",
+         "qnk-capi-test", "mlir-translate", "llc", "not",
          "count", "FileCheck",
          "mlir-opt", "clang"]
 llvm_config.add_tool_substitutions(
