@@ -79,6 +79,10 @@ qnk::resolveCPU(llvm::StringRef cpuName,
   if (cpu == "host") {
     // The one place QNK reads the running CPU: the driver resolving `host`.
     cpu = llvm::sys::getHostCPUName().str();
+    // An unknown host comes back as "generic", which LLVM's x86 CPU tables
+    // lack: name the baseline and keep the host's features.
+    if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) == llvm::X86::CK_None)
+      cpu = "x86-64";
     for (const auto &kv : llvm::sys::getHostCPUFeatures())
       enabled[kv.first()] = kv.second;
   } else {

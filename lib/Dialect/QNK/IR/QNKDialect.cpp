@@ -9,6 +9,10 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/TargetParser/X86TargetParser.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace qnk;
@@ -35,13 +39,113 @@ void QNKDialect::initialize() {
 // Attributes
 //===----------------------------------------------------------------------===//
 
-bool CPUTargetAttr::hasFeature(StringRef name) const {
+/// True if the comma-separated feature list contains `+name`.
+static bool listsFeature(StringRef features, StringRef name) {
   SmallVector<StringRef> feats;
-  getFeatures().split(feats, ',', -1, false);
+  features.split(feats, ',', -1, false);
   for (StringRef f : feats)
     if (f.consume_front("+") && f == name)
       return true;
   return false;
+}
+
+bool CPUTargetAttr::hasFeature(StringRef name) const {
+  return listsFeature(getFeatures(), name);
+}
+
+LogicalResult
+CPUTargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      StringRef cpu, StringRef features, int64_t vectorBits,
+                      int64_t vectorRegisters, int64_t l1dBytes,
+                      int64_t l2Bytes) {
+  // LLVM's CPU tables (codegenFeatures) assume the name is in them.
+  if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) == llvm::X86::CK_None)
+    return emitError() << "unknown x86-64 CPU '" << cpu << "'";
+  // The vector width the kernels are built for must be the one the features
+  // give (as resolveCPUTarget derives it): kernel selection trusts both.
+  int64_t bits = listsFeature(features, "avx512f") ? 512
+                 : listsFeature(features, "avx") ||
+                         listsFeature(features, "avx2")
+                     ? 256
+                     : 128;
+  if (vectorBits != bits)
+    return emitError() << "vector_bits must be " << bits
+                       << " for these features (512 with +avx512f, 256 with "
+                          "+avx or +avx2, else 128), got "
+                       << vectorBits;
+  // Register blocks need an accumulator, a B vector, a broadcast and a
+  // scratch register; more than 64 is no x86 register file.
+  if (vectorRegisters < 4 || vectorRegisters > 64)
+    return emitError() << "vector_registers must be in [4, 64], got "
+                       << vectorRegisters;
+  // Block sizes are computed from the cache sizes in int64_t.
+  constexpr int64_t maxCache = int64_t(1) << 40;
+  if (l1dBytes <= 0 || l1dBytes > maxCache || l2Bytes <= 0 ||
+      l2Bytes > maxCache)
+    return emitError() << "cache sizes must be in [1, 2^40] bytes, got "
+                       << "l1d_bytes = " << l1dBytes
+                       << ", l2_bytes = " << l2Bytes;
+  return success();
+}
+
+LogicalResult
+NanoKernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                       NanoKernelKind kind, int64_t mr, int64_t nv,
+                       int64_t vectorLength, int64_t kr) {
+  // What each instruction takes: elements per 32-bit lane (kr) and lanes
+  // per vector (the 128/256/512-bit forms), and for AMX 16 x 16 C tiles.
+  int64_t wantKr = 1;
+  SmallVector<int64_t, 3> lengths = {8, 16};
+  bool amx = false;
+  switch (kind) {
+  case NanoKernelKind::fma_f32:
+    lengths = {4, 8, 16};
+    break;
+  case NanoKernelKind::dpbf16_f32:
+    wantKr = 2;
+    lengths = {4, 8, 16};
+    break;
+  case NanoKernelKind::pmaddwd_i16:
+    wantKr = 2;
+    break;
+  case NanoKernelKind::dpbusd_u8s8:
+  case NanoKernelKind::dpbusd_s8s8:
+    wantKr = 4;
+    break;
+  case NanoKernelKind::amx_bf16:
+    wantKr = 2;
+    amx = true;
+    break;
+  case NanoKernelKind::amx_s8s8:
+  case NanoKernelKind::amx_u8s8:
+    wantKr = 4;
+    amx = true;
+    break;
+  }
+  if (amx)
+    lengths = {16};
+  if (kr != wantKr)
+    return emitError() << "kr must be " << wantKr << " for "
+                       << stringifyNanoKernelKind(kind) << ", got " << kr;
+  if (!llvm::is_contained(lengths, vectorLength)) {
+    InFlightDiagnostic d = emitError();
+    d << "vector_length must be one of";
+    for (int64_t l : lengths)
+      d << " " << l;
+    return d << " for " << stringifyNanoKernelKind(kind) << ", got "
+             << vectorLength;
+  }
+  if (mr < 1 || nv < 1 || mr > 32 || nv > 16 || mr * nv > 64)
+    return emitError() << "register block " << mr << " x " << nv
+                       << " must have mr in [1, 32], nv in [1, 16] and at "
+                          "most 64 accumulators";
+  // All eight AMX tile registers at most: C tiles, and one A tile per row
+  // of tiles and one B tile per column.
+  if (amx && (mr % 16 != 0 || (mr / 16) * nv + mr / 16 + nv > 8))
+    return emitError() << "AMX register block " << mr << " x " << nv
+                       << " must have mr a multiple of 16 and fit the eight "
+                          "tile registers";
+  return success();
 }
 
 Type NanoKernelAttr::getOperandType(MLIRContext *ctx) const {
@@ -252,11 +356,34 @@ int64_t PackOp::getKr() {
              : 1;
 }
 
+/// The element conversions qnk-lower-pack implements: exact widening only.
+static bool isPackWidening(Type src, Type dst, bool biasToUnsigned) {
+  if (biasToUnsigned) // signed 8- or 4-bit values, stored + 128 as u8 bits
+    return (src.isSignlessInteger(8) || src.isSignlessInteger(4)) &&
+           dst.isSignlessInteger(8);
+  if (src == dst)
+    return true;
+  if (isa<Float8E4M3FNType, Float8E5M2Type>(src))
+    return dst.isF32() || dst.isBF16();
+  auto sf = dyn_cast<FloatType>(src), df = dyn_cast<FloatType>(dst);
+  if (sf && df)
+    return df.getWidth() > sf.getWidth();
+  // Unsigned sources keep their bits at equal width (vpdpbusd's u8 operand).
+  auto si = dyn_cast<IntegerType>(src), di = dyn_cast<IntegerType>(dst);
+  return si && di && !si.isSigned() && di.isSignless() &&
+         (di.getWidth() > si.getWidth() ||
+          (di.getWidth() == si.getWidth() && si.isUnsigned()));
+}
+
 LogicalResult PackOp::verify() {
   auto srcTy = cast<ShapedType>(getSource().getType());
   auto dstTy = cast<ShapedType>(getDest().getType());
   if (!srcTy.hasRank() || !dstTy.hasRank())
     return emitOpError("expects ranked source and destination");
+  // qnk-tile fuses buffer packs into its loops as views of the source.
+  if (isa<MemRefType>(srcTy) != isa<MemRefType>(dstTy))
+    return emitOpError("expects a source and destination that are both "
+                       "tensors or both memrefs");
   int64_t srcRank = srcTy.getRank();
   if (srcRank != 2 && srcRank != 3)
     return emitOpError("expects a rank-2 or batched rank-3 source");
@@ -270,6 +397,20 @@ LogicalResult PackOp::verify() {
   if (ShapedType::isDynamic(getTile()) || getTile() <= 0 ||
       ShapedType::isDynamic(getKr()) || getKr() <= 0)
     return emitOpError("panel width and kr must be static and positive");
+  // qnk-lower-pack moves a panel's K steps through vector registers; the
+  // widest nanokernel panel (an AMX A tile row block) holds 32 x 64.
+  if (getTile() > 4096 || getKr() > 64 || getTile() * getKr() > 4096)
+    return emitOpError("panel width ")
+           << getTile() << " x kr " << getKr()
+           << " exceeds 4096 elements (kr at most 64)";
+  if (!isPackWidening(srcTy.getElementType(), dstTy.getElementType(),
+                      getBiasToUnsigned()))
+    return emitOpError("cannot pack ")
+           << srcTy.getElementType() << " into " << dstTy.getElementType()
+           << (getBiasToUnsigned() ? " with bias_to_unsigned" : "")
+           << ": expects the same type, a wider float or signless integer, "
+              "fp8 into bf16 or f32, or i8 or i4 into i8 with "
+              "bias_to_unsigned";
   // Block-sized packs inside tiled loops have dynamic extents; static ones
   // are checked exactly.
   if (!srcTy.hasStaticShape() || !dstTy.hasStaticShape())
@@ -354,17 +495,31 @@ LogicalResult PackedMatmulOp::verify() {
   // K in elements (padded), as each operand holds it.
   int64_t ka = aTy.getDimSize(bd + 1);
   int64_t kb = bTy.getDimSize(bPacked ? bd + 1 : bd);
-  if (known(ka, kb) && ka * (aPacked ? kernel.getAKr() : 1) != kb * kr)
-    return emitOpError() << "A has " << ka * (aPacked ? kernel.getAKr() : 1)
-                         << " K elements but B has " << kb * kr;
+  // Sizes times kernel factors may overflow int64_t: a capacity then
+  // saturates (it covers anything), K counts must match exactly.
+  auto saturatingMul = [](int64_t x, int64_t y) {
+    int64_t r;
+    return llvm::MulOverflow(x, y, r) ? std::numeric_limits<int64_t>::max()
+                                      : r;
+  };
+  int64_t kaElems = 0, kbElems = 0;
+  if (known(ka, kb) &&
+      (llvm::MulOverflow(ka, aPacked ? kernel.getAKr() : 1, kaElems) ||
+       llvm::MulOverflow(kb, kr, kbElems)))
+    return emitOpError("K extents overflow int64_t");
+  if (known(ka, kb) && kaElems != kbElems)
+    return emitOpError() << "A has " << kaElems << " K elements but B has "
+                         << kbElems;
   int64_t aRows = aTy.getDimSize(bd);
-  int64_t aRowCap =
-      aPacked && !ShapedType::isDynamic(aRows) ? aRows * kernel.getMr() : aRows;
+  int64_t aRowCap = aPacked && !ShapedType::isDynamic(aRows)
+                        ? saturatingMul(aRows, kernel.getMr())
+                        : aRows;
   if (known(aRowCap, m) && (aPacked ? aRowCap < m : aRowCap != m))
     return emitOpError() << "A covers " << aRowCap << " rows but C has " << m;
   int64_t bCols = bPacked ? bTy.getDimSize(bd) : bTy.getDimSize(bd + 1);
-  int64_t bColCap =
-      bPacked && !ShapedType::isDynamic(bCols) ? bCols * kernel.getNr() : bCols;
+  int64_t bColCap = bPacked && !ShapedType::isDynamic(bCols)
+                        ? saturatingMul(bCols, kernel.getNr())
+                        : bCols;
   if (known(bColCap, n) && (bPacked ? bColCap < n : bColCap != n))
     return emitOpError() << "B covers " << bColCap << " columns but C has "
                          << n;

@@ -90,6 +90,9 @@ def QNK_CPUTargetAttr : QNK_Attr<"CPUTarget", "cpu_target"> {
         `vector_registers` `=` $vector_registers `,`
         `l1d_bytes` `=` $l1d_bytes `,` `l2_bytes` `=` $l2_bytes `>`
   }];
+  // Passes divide by and allocate from these numbers: reject what
+  // resolveCPUTarget would never produce.
+  let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// True if the resolved feature list contains `+name`.
     bool hasFeature(::llvm::StringRef name) const;
@@ -139,6 +142,8 @@ def QNK_NanoKernelAttr : QNK_Attr<"NanoKernel", "nanokernel"> {
     `<` $kind `,` `mr` `=` $mr `,` `nv` `=` $nv `,`
         `vector_length` `=` $vector_length `,` `kr` `=` $kr `>`
   }];
+  // The register block must be one the target instruction can build.
+  let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     int64_t getNr() const { return getNv() * getVectorLength(); }
     /// True for the AMX tile kernels.

@@ -1,0 +1,71 @@
+// RUN: qnk-opt %s -split-input-file -verify-diagnostics
+//
+// qnk.pack / qnk.packed_matmul inputs that the passes after them could not
+// handle (found by qnk-fuzz and by review for it): rejected by the verifier.
+
+// A tensor packed into a buffer: qnk-tile fused the pack into its loops and
+// cast the tensor source to a memref.
+func.func @mixed(%a: tensor<16x8xf32>, %ap: memref<3x8x6xf32>) {
+  // expected-error @+1 {{expects a source and destination that are both tensors or both memrefs}}
+  qnk.pack %a into %ap panel_dim = 0 : tensor<16x8xf32>, memref<3x8x6xf32>
+  return
+}
+
+// -----
+
+func.func @narrowing(%a: memref<16x8xf32>, %ap: memref<3x8x6xbf16>) {
+  // expected-error @+1 {{cannot pack 'f32' into 'bf16': expects the same type, a wider float or signless integer, fp8 into bf16 or f32}}
+  qnk.pack %a into %ap panel_dim = 0 : memref<16x8xf32>, memref<3x8x6xbf16>
+  return
+}
+
+// -----
+
+func.func @int_to_float(%a: memref<16x8xi8>, %ap: memref<3x8x6xf32>) {
+  // expected-error @+1 {{cannot pack 'i8' into 'f32'}}
+  qnk.pack %a into %ap panel_dim = 0 : memref<16x8xi8>, memref<3x8x6xf32>
+  return
+}
+
+// -----
+
+func.func @fp8_to_f16(%a: memref<16x8xf8E4M3FN>, %ap: memref<3x8x6xf16>) {
+  // expected-error @+1 {{cannot pack 'f8E4M3FN' into 'f16'}}
+  qnk.pack %a into %ap panel_dim = 0 : memref<16x8xf8E4M3FN>, memref<3x8x6xf16>
+  return
+}
+
+// -----
+
+func.func @bias_wide(%a: memref<16x8xi8>, %ap: memref<3x2x6x4xi16>) {
+  // expected-error @+1 {{cannot pack 'i8' into 'i16' with bias_to_unsigned}}
+  qnk.pack %a into %ap panel_dim = 0 bias_to_unsigned : memref<16x8xi8>, memref<3x2x6x4xi16>
+  return
+}
+
+// -----
+
+// A panel qnk-lower-pack would have to move through vector registers whole.
+func.func @too_wide(%a: tensor<16x8xf32>, %ap: tensor<1x8x8192xf32>) -> tensor<1x8x8192xf32> {
+  // expected-error @+1 {{panel width 8192 x kr 1 exceeds 4096 elements (kr at most 64)}}
+  %0 = qnk.pack %a into %ap panel_dim = 0 : tensor<16x8xf32>, tensor<1x8x8192xf32> -> tensor<1x8x8192xf32>
+  return %0 : tensor<1x8x8192xf32>
+}
+
+// -----
+
+// K = 2^62 quads: the element count overflowed int64_t (undefined behaviour
+// in the verifier).
+func.func @k_overflow(%a: memref<1x4611686018427387904x4x4xi8>, %b: memref<1x4611686018427387904x8x4xi8>, %c: memref<4x8xi32>) {
+  // expected-error @+1 {{K extents overflow int64_t}}
+  qnk.packed_matmul ins(%a, %b : memref<1x4611686018427387904x4x4xi8>, memref<1x4611686018427387904x8x4xi8>) outs(%c : memref<4x8xi32>) kernel = #qnk.nanokernel<dpbusd_u8s8, mr = 4, nv = 1, vector_length = 8, kr = 4>
+  return
+}
+
+// -----
+
+// A row capacity (panels x mr) past int64_t saturates: it covers any C.
+func.func @rows_saturate(%a: memref<4611686018427387904x8x6xf32>, %b: memref<8x16xf32>, %c: memref<16x16xf32>) {
+  qnk.packed_matmul ins(%a, %b : memref<4611686018427387904x8x6xf32>, memref<8x16xf32>) outs(%c : memref<16x16xf32>) kernel = #qnk.nanokernel<fma_f32, mr = 6, nv = 2, vector_length = 8, kr = 1>
+  return
+}
