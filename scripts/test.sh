@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds QNK (installing what is missing) and runs every test: lit (IR,
-# verifier, pass, pipeline and execution tests), GoogleTest unit tests and
-# the Python tests.
+# verifier, pass, pipeline and execution tests), GoogleTest unit tests, the
+# installed-package test and the Python tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -12,6 +12,8 @@ echo "== lit"
 /usr/lib/llvm-22/bin/lit -sv "$BUILD_DIR/test" || status=1
 echo "== unit tests"
 ctest --test-dir "$BUILD_DIR" --output-on-failure || status=1
+echo "== install test"
+scripts/test-install.sh "$BUILD_DIR" || status=1
 if [ -d python/tests ] || [ -d benchmarks/tests ]; then
   echo "== pytest"
   python3 -m pytest -q $(ls -d python/tests benchmarks/tests 2>/dev/null) || status=1
