@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds QNK (installing what is missing) and runs every test: lit (IR,
 # verifier, pass, pipeline and execution tests), GoogleTest unit tests, the
-# installed-package test and the Python tests.
+# installed-package test, the Python tests and a bounded fuzzing run
+# (QNK_FUZZ_SECONDS, default 120).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -17,5 +18,13 @@ scripts/test-install.sh "$BUILD_DIR" || status=1
 if [ -d python/tests ] || [ -d benchmarks/tests ]; then
   echo "== pytest"
   python3 -m pytest -q $(ls -d python/tests benchmarks/tests 2>/dev/null) || status=1
+fi
+# A bounded fuzzing run of the parser, verifiers and pipelines (see
+# docs/reliability.md). The first run builds build-fuzz/ (ASan+UBSan+
+# libFuzzer: about 8 minutes on 2 cores); QNK_FUZZ_SECONDS=0 skips it.
+fuzz_seconds=${QNK_FUZZ_SECONDS:-120}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "== fuzz (${fuzz_seconds}s)"
+  scripts/fuzz.sh "$fuzz_seconds" || status=1
 fi
 exit $status
