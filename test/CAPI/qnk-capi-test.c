@@ -140,9 +140,10 @@ static void testSyntaxError(MlirContext ctx) {
   mlirModuleDestroy(module);
 }
 // CHECK-LABEL: bad pipeline: failure
-// CHECK: 'qnk-no-such-pass' does not refer to a registered pass or pass
-// pipeline CHECK-LABEL: bad option: failure CHECK: failed to add
-// `qnk-cpu-pipeline` with options `tile=4` CHECK: untouched: 1
+// CHECK: 1:1: error: 'qnk-no-such-pass' does not refer to a registered pass
+// CHECK-LABEL: bad option: failure
+// CHECK-NEXT: failed to add `qnk-cpu-pipeline` with options `tile=4`
+// CHECK-NEXT: untouched: 1
 
 /* Ahead of time: an ELF object; errors come back as text. */
 static void testCompileToObject(MlirContext ctx) {
