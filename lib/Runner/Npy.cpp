@@ -13,10 +13,12 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+#include <limits>
 
 using namespace qnk::runner;
 
@@ -220,6 +222,12 @@ qnk::runner::readNpy(llvm::StringRef path,
   HeaderParser parser(bytes.slice(dataOffset - headerLength, dataOffset));
   if (llvm::Error e = parser.parse(array.descr, fortranOrder, array.shape))
     return fail(llvm::toString(std::move(e)));
+  // Element counts and byte sizes are computed in int64_t from here on.
+  int64_t count = 1;
+  for (int64_t d : array.shape)
+    if (llvm::MulOverflow(count, d, count) ||
+        count > std::numeric_limits<int64_t>::max() / 16)
+      return fail("the shape has more elements than memory can hold");
   if (fortranOrder)
     return llvm::createStringError(
         "'" + path.str() +

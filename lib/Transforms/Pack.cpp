@@ -58,6 +58,16 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
     if (!aTy.hasStaticShape() || !bTy.hasStaticShape() || !cTy.hasStaticShape())
       return op.emitOpError("dynamic shapes are not supported by the CPU "
                             "pipeline yet");
+    // An empty product (M, N or K of 0) is zeros or nothing: the block loops
+    // would take views of empty buffers, which upstream rejects.
+    if (llvm::is_contained(aTy.getShape(), 0) ||
+        llvm::is_contained(bTy.getShape(), 0)) {
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+          op, cTy,
+          DenseElementsAttr::get(cTy,
+                                 rewriter.getZeroAttr(cTy.getElementType())));
+      return success();
+    }
     int64_t rows = cTy.getDimSize(Batch);
     Type aElt = aTy.getElementType(), bElt = bTy.getElementType();
     // One row block of 16-bit floats (LLM decode): B is read in place and

@@ -69,3 +69,43 @@ func.func @rows_saturate(%a: memref<4611686018427387904x8x6xf32>, %b: memref<8x1
   qnk.packed_matmul ins(%a, %b : memref<4611686018427387904x8x6xf32>, memref<8x16xf32>) outs(%c : memref<16x16xf32>) kernel = #qnk.nanokernel<fma_f32, mr = 6, nv = 2, vector_length = 8, kr = 1>
   return
 }
+
+// -----
+
+func.func @unranked(%a: memref<*xf32>, %ap: memref<3x8x6xf32>) {
+  // expected-error @+1 {{expects ranked source and destination}}
+  qnk.pack %a into %ap panel_dim = 0 : memref<*xf32>, memref<3x8x6xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_tile(%a: memref<16x8xf32>, %ap: memref<3x8x?xf32>) {
+  // expected-error @+1 {{panel width and kr must be static and positive}}
+  qnk.pack %a into %ap panel_dim = 0 : memref<16x8xf32>, memref<3x8x?xf32>
+  return
+}
+
+// -----
+
+func.func @zero_kr(%a: memref<16x8xi8>, %ap: memref<3x2x6x0xi8>) {
+  // expected-error @+1 {{panel width and kr must be static and positive}}
+  qnk.pack %a into %ap panel_dim = 0 : memref<16x8xi8>, memref<3x2x6x0xi8>
+  return
+}
+
+// -----
+
+func.func @unranked_mm(%a: memref<*xf32>, %b: memref<8x16xf32>, %c: memref<6x16xf32>) {
+  // expected-error @+1 {{expects ranked operands}}
+  qnk.packed_matmul ins(%a, %b : memref<*xf32>, memref<8x16xf32>) outs(%c : memref<6x16xf32>) kernel = #qnk.nanokernel<fma_f32, mr = 6, nv = 2, vector_length = 8, kr = 1>
+  return
+}
+
+// -----
+
+func.func @init_rank(%a: memref<1x8x6xf32>, %b: memref<8x16xf32>, %c: memref<16xf32>) {
+  // expected-error @+1 {{expects a rank-2 or batched rank-3 init}}
+  qnk.packed_matmul ins(%a, %b : memref<1x8x6xf32>, memref<8x16xf32>) outs(%c : memref<16xf32>) kernel = #qnk.nanokernel<fma_f32, mr = 6, nv = 2, vector_length = 8, kr = 1>
+  return
+}
