@@ -51,11 +51,12 @@ static llvm::Error addCWrapper(llvm::Module &module, const EntryInfo &entry) {
     args.push_back(ptr); // Allocated pointer.
     args.push_back(ptr); // Aligned pointer.
     args.push_back(b.getInt64(0));
-    for (int64_t d : t.shape)
+    llvm::SmallVector<int64_t> shape = t.getMemRefShape();
+    for (int64_t d : shape)
       args.push_back(b.getInt64(d));
     int64_t stride = 1;
     llvm::SmallVector<llvm::Value *> strides;
-    for (int64_t d : llvm::reverse(t.shape)) {
+    for (int64_t d : llvm::reverse(shape)) {
       strides.push_back(b.getInt64(stride));
       stride *= d;
     }
@@ -127,6 +128,9 @@ static llvm::StringRef getCType(ElementType type) {
     return "int8_t";
   case ElementType::UI8:
     return "uint8_t";
+  case ElementType::I4:
+  case ElementType::UI4:
+    return "uint8_t"; // two elements per byte, the even one in the low nibble
   case ElementType::I32:
     return "int32_t";
   }

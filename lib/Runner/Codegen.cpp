@@ -360,7 +360,7 @@ JITKernel::Call JITKernel::bind(llvm::ArrayRef<const Tensor *> inputs,
     call.fields.push_back(address);
     call.fields.push_back(address);
     call.fields.push_back(0);
-    llvm::ArrayRef<int64_t> shape = t.getType().shape;
+    llvm::SmallVector<int64_t> shape = t.getType().getMemRefShape();
     call.fields.insert(call.fields.end(), shape.begin(), shape.end());
     llvm::SmallVector<int64_t> strides(shape.size(), 1);
     for (size_t d = shape.size(); d > 1; --d)

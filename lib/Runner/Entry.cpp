@@ -18,9 +18,9 @@ using namespace qnk::runner;
 int64_t EntryInfo::getNumLoweredArguments() const {
   int64_t n = 0;
   for (const TensorSpec &t : inputs)
-    n += 3 + 2 * int64_t(t.shape.size());
+    n += 3 + 2 * int64_t(t.getMemRefShape().size());
   for (const TensorSpec &t : results)
-    n += 3 + 2 * int64_t(t.shape.size());
+    n += 3 + 2 * int64_t(t.getMemRefShape().size());
   return n;
 }
 
@@ -40,10 +40,11 @@ static FailureOr<TensorSpec> readBoundaryType(Type type, Location loc,
   std::optional<ElementType> elementType =
       getElementType(tensorType.getElementType());
   if (!elementType)
-    return emitError(loc)
-           << what << " has unsupported element type "
-           << tensorType.getElementType()
-           << " (supported: f32, bf16, f16, f8E4M3FN, f8E5M2, i8, ui8, i32)";
+    return emitError(loc) << what << " has unsupported element type "
+                          << tensorType.getElementType()
+                          << " (supported: f32, bf16, f16, f8E4M3FN, f8E5M2, "
+                             "i8, ui8, i4, ui4, "
+                             "i32)";
   return TensorSpec{*elementType, llvm::to_vector(tensorType.getShape())};
 }
 

@@ -40,8 +40,10 @@ static llvm::StringRef getDescr(ElementType type) {
     return "|V1"; // as np.save writes ml_dtypes' fp8 arrays
 
   case ElementType::I8:
+  case ElementType::I4: // one element per byte in the file
     return "|i1";
   case ElementType::UI8:
+  case ElementType::UI4:
     return "|u1";
   case ElementType::I32:
     return "<i4";
@@ -67,6 +69,15 @@ parseDescr(llvm::StringRef descr, std::optional<ElementType> opaqueByte) {
       (*opaqueByte == ElementType::F8E4M3FN ||
        *opaqueByte == ElementType::F8E5M2))
     return opaqueByte;
+  // 4-bit arrays hold one element per byte: ml_dtypes' int4/uint4 (saved as
+  // an opaque byte) or plain int8/uint8 arrays.
+  if (opaqueByte &&
+      (*opaqueByte == ElementType::I4 || *opaqueByte == ElementType::UI4)) {
+    llvm::StringRef d = descr.ltrim("<|=");
+    if (d == "V1" || d == "int4" || d == "uint4" ||
+        d == (*opaqueByte == ElementType::I4 ? "i1" : "u1"))
+      return opaqueByte;
+  }
   if (descr.size() == 3 &&
       (descr[0] == '<' || descr[0] == '=' || descr[0] == '|'))
     descr = descr.drop_front();
@@ -238,6 +249,26 @@ qnk::runner::readNpy(llvm::StringRef path,
     return array; // The caller names the dtype it expected.
 
   TensorSpec type{*array.elementType, array.shape};
+  if (isPacked4Bit(type.elementType)) {
+    // One element per byte in the file, two per byte in memory.
+    size_t n = size_t(type.getNumElements());
+    if (bytes.size() - dataOffset != n)
+      return fail("the header describes " + llvm::Twine(n) +
+                  " one-byte elements but the file holds " +
+                  llvm::Twine(bytes.size() - dataOffset) + " bytes");
+    bool isSigned = type.elementType == ElementType::I4;
+    array.tensor = Tensor(type);
+    for (size_t i = 0; i < n; ++i) {
+      int v = isSigned ? int(int8_t(bytes[dataOffset + i]))
+                       : int(uint8_t(bytes[dataOffset + i]));
+      if (v < (isSigned ? -8 : 0) || v > (isSigned ? 7 : 15))
+        return fail("element " + llvm::Twine(i) + " is " + llvm::Twine(v) +
+                    ", outside the range of " +
+                    getElementTypeName(type.elementType));
+      array.tensor.setInteger(int64_t(i), v);
+    }
+    return array;
+  }
   size_t expected = size_t(type.getSizeInBytes());
   size_t actual = bytes.size() - dataOffset;
   if (actual != expected)
@@ -281,8 +312,13 @@ llvm::Error qnk::runner::writeNpy(llvm::StringRef path, const Tensor &tensor) {
   for (int i = 0, e = major == 1 ? 2 : 4; i < e; ++i)
     out << char((headerLength >> (8 * i)) & 0xff);
   out << dict;
-  out.write(reinterpret_cast<const char *>(tensor.data()),
-            size_t(tensor.getSizeInBytes()));
+  if (isPacked4Bit(type.elementType)) {
+    for (int64_t i = 0, e = type.getNumElements(); i < e; ++i)
+      out << char(int(tensor.getAsDouble(i)));
+  } else {
+    out.write(reinterpret_cast<const char *>(tensor.data()),
+              size_t(tensor.getSizeInBytes()));
+  }
   out.close();
   if (out.has_error()) {
     std::error_code writeError = out.error();

@@ -37,25 +37,32 @@ llvm::StringRef qnk::runner::getElementTypeName(ElementType type) {
     return "i8";
   case ElementType::UI8:
     return "ui8";
+  case ElementType::I4:
+    return "i4";
+  case ElementType::UI4:
+    return "ui4";
   case ElementType::I32:
     return "i32";
   }
   llvm_unreachable("unknown element type");
 }
 
-int64_t qnk::runner::getElementByteSize(ElementType type) {
+int64_t qnk::runner::getElementBitWidth(ElementType type) {
   switch (type) {
   case ElementType::F32:
   case ElementType::I32:
-    return 4;
+    return 32;
   case ElementType::BF16:
   case ElementType::F16:
-    return 2;
+    return 16;
   case ElementType::F8E4M3FN:
   case ElementType::F8E5M2:
   case ElementType::I8:
   case ElementType::UI8:
-    return 1;
+    return 8;
+  case ElementType::I4:
+  case ElementType::UI4:
+    return 4;
   }
   llvm_unreachable("unknown element type");
 }
@@ -64,6 +71,10 @@ int64_t qnk::runner::getElementByteSize(ElementType type) {
 static const llvm::fltSemantics &fp8Semantics(ElementType type) {
   return type == ElementType::F8E4M3FN ? llvm::APFloat::Float8E4M3FN()
                                        : llvm::APFloat::Float8E5M2();
+}
+
+bool qnk::runner::isPacked4Bit(ElementType type) {
+  return type == ElementType::I4 || type == ElementType::UI4;
 }
 
 bool qnk::runner::isFloatingPoint(ElementType type) {
@@ -86,6 +97,8 @@ std::optional<ElementType> qnk::runner::getElementType(mlir::Type type) {
   if (auto intType = mlir::dyn_cast<mlir::IntegerType>(type)) {
     if (intType.getWidth() == 8)
       return intType.isUnsigned() ? ElementType::UI8 : ElementType::I8;
+    if (intType.getWidth() == 4)
+      return intType.isUnsigned() ? ElementType::UI4 : ElementType::I4;
     if (intType.getWidth() == 32 && !intType.isUnsigned())
       return ElementType::I32;
   }
@@ -97,6 +110,13 @@ int64_t TensorSpec::getNumElements() const {
   for (int64_t d : shape)
     n *= d;
   return n;
+}
+
+llvm::SmallVector<int64_t> TensorSpec::getMemRefShape() const {
+  // The narrow-type emulation of the pipelines linearizes 4-bit buffers.
+  if (isPacked4Bit(elementType))
+    return {getSizeInBytes()};
+  return shape;
 }
 
 std::string qnk::runner::formatShape(llvm::ArrayRef<int64_t> shape) {
@@ -201,8 +221,16 @@ Tensor::Tensor(TensorSpec tensorType) : type(std::move(tensorType)) {
   std::memset(storage.get(), 0, bytes);
 }
 
+/// The 4-bit element `i` of packed bytes, zero-extended.
+static uint8_t getNibble(const uint8_t *bytes, int64_t i) {
+  return (bytes[i / 2] >> (4 * (i % 2))) & 0xF;
+}
+
 double Tensor::getAsDouble(int64_t i) const {
-  const uint8_t *p = data() + i * getElementByteSize(type.elementType);
+  const uint8_t *p =
+      data() + (isPacked4Bit(type.elementType)
+                    ? 0
+                    : i * getElementBitWidth(type.elementType) / 8);
   switch (type.elementType) {
   case ElementType::F32: {
     float f;
@@ -224,6 +252,10 @@ double Tensor::getAsDouble(int64_t i) const {
     return double(int8_t(*p));
   case ElementType::UI8:
     return double(*p);
+  case ElementType::I4:
+    return double(int8_t(uint8_t(getNibble(p, i) << 4)) >> 4);
+  case ElementType::UI4:
+    return double(getNibble(p, i));
   case ElementType::I32: {
     int32_t v;
     std::memcpy(&v, p, 4);
@@ -231,6 +263,25 @@ double Tensor::getAsDouble(int64_t i) const {
   }
   }
   llvm_unreachable("unknown element type");
+}
+
+void Tensor::setInteger(int64_t i, int64_t v) {
+  uint8_t *p = data();
+  switch (getElementBitWidth(type.elementType)) {
+  case 4: {
+    int shift = 4 * (i % 2);
+    p[i / 2] = uint8_t((p[i / 2] & ~(0xF << shift)) | ((v & 0xF) << shift));
+    return;
+  }
+  case 8:
+    p[i] = uint8_t(v);
+    return;
+  default: {
+    auto v32 = int32_t(v);
+    std::memcpy(p + 4 * i, &v32, 4);
+    return;
+  }
+  }
 }
 
 double Tensor::getMaxAbs() const {
@@ -298,6 +349,10 @@ void qnk::runner::fillRandom(Tensor &tensor, uint64_t seed, uint64_t stream) {
     case ElementType::I8:
     case ElementType::UI8:
       p[i] = uint8_t(bits >> 56);
+      break;
+    case ElementType::I4:
+    case ElementType::UI4:
+      tensor.setInteger(i, int64_t(bits >> 60));
       break;
     case ElementType::I32: {
       int32_t v = int8_t(bits >> 56);

@@ -236,9 +236,10 @@ llvm::Expected<NanoKernelAttr> qnk::selectNanoKernel(CPUTargetAttr target,
   };
   if (tallEnough && bf16Like(aElt) && target.hasFeature("amx-bf16"))
     return NanoKernelAttr::get(ctx, NanoKernelKind::amx_bf16, 32, 2, 16, 2);
-  if (tallEnough && bElt.isSignlessInteger(8) && target.hasFeature("amx-int8"))
+  // 4-bit operands are widened to 8 bits while packing.
+  if (tallEnough && acc.isInteger(32) && target.hasFeature("amx-int8"))
     return NanoKernelAttr::get(ctx,
-                               aElt.isUnsignedInteger(8)
+                               aElt.isUnsignedInteger()
                                    ? NanoKernelKind::amx_u8s8
                                    : NanoKernelKind::amx_s8s8,
                                32, 2, 16, 4);
@@ -256,7 +257,7 @@ llvm::Expected<NanoKernelAttr> qnk::selectNanoKernel(CPUTargetAttr target,
   // u8 x s8 is exactly what vpdpbusd multiplies: four products per lane,
   // accumulated in place. s8 x s8 takes the same instruction with A offset
   // by +128 and a column-sum correction.
-  NanoKernelKind dpbusd = aElt.isUnsignedInteger(8)
+  NanoKernelKind dpbusd = aElt.isUnsignedInteger()
                               ? NanoKernelKind::dpbusd_u8s8
                               : NanoKernelKind::dpbusd_s8s8;
   if (lanes == 16 && target.hasFeature("avx512vnni") &&

@@ -47,6 +47,14 @@ public:
           SmallVector<ReassociationIndices>{{0}, {1}, {r - 2, r - 1}});
     }
     srcElt = cast<MemRefType>(src.getType()).getElementType();
+    // Packed 4-bit rows start on a byte only if the row stride is even;
+    // otherwise every element is copied on its own.
+    if (srcElt.getIntOrFloatBitWidth() < 8) {
+      auto [strides, offset] =
+          cast<MemRefType>(src.getType()).getStridesAndOffset();
+      vectorRows =
+          !ShapedType::isDynamic(strides.front()) && strides.front() % 2 == 0;
+    }
     dstElt = cast<MemRefType>(dst.getType()).getElementType();
     IndexBuilder ib{b, loc};
     Value panels = ib.dim(dst, 0), kSteps = ib.dim(dst, 1);
@@ -100,6 +108,13 @@ private:
       v = vector::BitCastOp::create(
           b, loc, vt.clone(b.getIntegerType(srcElt.getIntOrFloatBitWidth())),
           v);
+    if (srcElt.getIntOrFloatBitWidth() < 8) {
+      // 4-bit values become the 8-bit values they are first (the nanokernels
+      // multiply bytes); the emulation turns this into shifts of whole bytes.
+      auto i8 = vt.clone(b.getI8Type());
+      v = zext ? arith::ExtUIOp::create(b, loc, i8, v).getResult()
+               : arith::ExtSIOp::create(b, loc, i8, v).getResult();
+    }
     auto to = vt.clone(dstElt);
     if (biasToUnsigned) { // x + 128 as u8 bits: flip the sign bit
       auto bits = cast<VectorType>(v.getType());
@@ -176,6 +191,8 @@ private:
     Value inBounds =
         arith::AndIOp::create(b, loc, cmpLE(ib.add(r0, ib.c(tile)), rows),
                               cmpLE(ib.add(k0, ib.c(kSteps * kr)), kLen));
+    if (!vectorRows)
+      inBounds = arith::ConstantIntOp::create(b, loc, 0, 1);
     auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, inBounds, true);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
@@ -184,7 +201,26 @@ private:
     copyEdge(src, dst, p, kk, edgeSteps, srcIsKMajor);
   }
 
-  /// An in-bounds read (whose padding is never used).
+  /// An in-bounds read (whose padding is never used), widened to the
+  /// destination type.
+  Value readWidened(Value src, ArrayRef<int64_t> shape, ValueRange idx) {
+    if (srcElt.getIntOrFloatBitWidth() >= 8)
+      return widen(readInBounds(src, shape, idx));
+    // Packed 4-bit sources: one 1-D load per row (which the narrow-type
+    // emulation turns into byte loads), each widened on its own.
+    auto rowTy = VectorType::get({shape.back()}, srcElt);
+    if (shape.size() == 1)
+      return widen(vector::LoadOp::create(b, loc, rowTy, src, idx));
+    IndexBuilder ib{b, loc};
+    Value v = ub::PoisonOp::create(b, loc, VectorType::get(shape, dstElt));
+    for (int64_t r = 0; r < shape[0]; ++r) {
+      Value row = vector::LoadOp::create(
+          b, loc, rowTy, src, ValueRange{ib.add(idx[0], ib.c(r)), idx[1]});
+      v = vector::InsertOp::create(b, loc, widen(row), v, r);
+    }
+    return v;
+  }
+
   Value readInBounds(Value src, ArrayRef<int64_t> shape, ValueRange idx) {
     Value pad = ub::PoisonOp::create(b, loc, srcElt);
     SmallVector<bool> inb(shape.size(), true);
@@ -199,7 +235,7 @@ private:
     copyChunk(
         src, dst, p, kk, 1, ib.c(1), /*srcIsKMajor=*/true,
         [&](Value r0, Value k0) {
-          Value v = widen(readInBounds(src, {kr, tile}, {k0, r0}));
+          Value v = readWidened(src, {kr, tile}, {k0, r0});
           if (kr > 1)
             v = vector::TransposeOp::create(b, loc, v, ArrayRef<int64_t>{1, 0});
           v = vector::ShapeCastOp::create(
@@ -217,8 +253,8 @@ private:
                     scf::ForOp::create(b, loc, ib.c(0), ib.c(tile), ib.c(1));
                 b.setInsertionPointToStart(rLoop.getBody());
                 Value r = rLoop.getInductionVar();
-                Value v = readInBounds(src, {kr}, {ib.add(r0, r), k0});
-                vector::StoreOp::create(b, loc, widen(v), dst,
+                Value v = readWidened(src, {kr}, {ib.add(r0, r), k0});
+                vector::StoreOp::create(b, loc, v, dst,
                                         ValueRange{p, kk, ib.mul(r, ib.c(kr))});
               });
   }
@@ -228,8 +264,7 @@ private:
     IndexBuilder ib{b, loc};
     copyChunk(src, dst, p, kk, kChunk, ib.min(ib.c(kChunk), ib.sub(kSteps, kk)),
               /*srcIsKMajor=*/false, [&](Value r0, Value k0) {
-                Value v =
-                    widen(readInBounds(src, {tile, kChunk * kr}, {r0, k0}));
+                Value v = readWidened(src, {tile, kChunk * kr}, {r0, k0});
                 v = vector::ShapeCastOp::create(
                     b, loc, VectorType::get({tile, kChunk, kr}, dstElt), v);
                 v = vector::TransposeOp::create(b, loc, v,
@@ -247,6 +282,7 @@ private:
   Location loc;
   int64_t tile, kr, panelDim;
   bool zext, biasToUnsigned;
+  bool vectorRows = true;
   Type srcElt, dstElt;
   Value rows, kLen;
 };

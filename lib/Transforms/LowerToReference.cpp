@@ -24,7 +24,7 @@ using namespace mlir;
 namespace {
 
 /// Widens a scalar of an operand element type to the accumulator type.
-/// `isUnsigned` marks ui8 operands (already relabelled as i8).
+/// `isUnsigned` marks unsigned operands (already relabelled signless).
 Value widen(OpBuilder &b, Location loc, Value v, Type acc, bool isUnsigned) {
   if (v.getType() == acc)
     return v;
@@ -41,8 +41,9 @@ Value widen(OpBuilder &b, Location loc, Value v, Type acc, bool isUnsigned) {
   return arith::ExtSIOp::create(b, loc, acc, v);
 }
 
-/// A ui8 scalar as the i8 with the same bits: arith works on signless
-/// integers only, and vector.bitcast is the one op that relabels them.
+/// An unsigned integer scalar as the signless one with the same bits: arith
+/// works on signless integers only, and vector.bitcast is the one op that
+/// relabels them.
 Value toSignless(OpBuilder &b, Location loc, Value v) {
   Type t = v.getType();
   if (!t.isUnsignedInteger())
@@ -64,6 +65,7 @@ struct LowerMatmul : OpRewritePattern<QnkOp> {
     auto cTy = cast<RankedTensorType>(op.getC().getType());
     Type acc = cTy.getElementType();
     bool aUnsigned = getElementTypeOrSelf(op.getA()).isUnsignedInteger();
+    bool bUnsigned = getElementTypeOrSelf(op.getB()).isUnsignedInteger();
     Value a = op.getA(), b = op.getB();
 
     Value zero = arith::ConstantOp::create(rewriter, loc, acc,
@@ -81,7 +83,7 @@ struct LowerMatmul : OpRewritePattern<QnkOp> {
         rewriter, loc, cTy, ValueRange{a, b}, ValueRange{init}, maps, iters,
         [&](OpBuilder &nb, Location l, ValueRange args) {
           Value x = widen(nb, l, toSignless(nb, l, args[0]), acc, aUnsigned);
-          Value y = widen(nb, l, args[1], acc, false);
+          Value y = widen(nb, l, toSignless(nb, l, args[1]), acc, bUnsigned);
           Value r;
           if (isa<FloatType>(acc))
             r = arith::AddFOp::create(nb, l, args[2],

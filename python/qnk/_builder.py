@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ._types import FLOAT_TYPES, INT8_TYPES, mlir_type
+from ._types import FLOAT_TYPES, INT_TYPES, mlir_type
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$.]*")
 
@@ -21,7 +21,7 @@ def accumulator_type(a_type: Any, b_type: Any) -> str:
     a, b = mlir_type(a_type), mlir_type(b_type)
     if a in FLOAT_TYPES and b in FLOAT_TYPES:
         return "f32"
-    if a in INT8_TYPES and b in INT8_TYPES:
+    if a in INT_TYPES and b in INT_TYPES:
         return "i32"
     raise ValueError(f"no qnk.matmul accumulates {a} x {b}: the operands must "
                      "both be floating point (-> f32) or both 8-bit integers "

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import QNKError
-from ._types import DTYPES, dtype_name
+from ._types import DTYPES, PACKED_4BIT_TYPES, dtype_name, pack_4bit
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,9 @@ class Kernel:
                 raise ValueError(
                     f"{self.entry}() argument {index}: expected shape "
                     f"{spec.shape} ({spec}), got {array.shape}")
+            if spec.type in PACKED_4BIT_TYPES:
+                buffers.append(pack_4bit(np.ascontiguousarray(array)))
+                continue
             # Dense, row-major and aligned: copies only where the array is not.
             buffers.append(np.require(array, requirements="CA"))
         outputs = [np.empty(spec.shape, spec.dtype) for spec in self.results]

@@ -18,6 +18,10 @@ DTYPES: dict[str, np.dtype] = {
     "f8E5M2": np.dtype(ml_dtypes.float8_e5m2),
     "i8": np.dtype(np.int8),
     "ui8": np.dtype(np.uint8),
+    # 4-bit integers: one element per byte in numpy (ml_dtypes), packed two
+    # per byte (the even element in the low nibble) for the kernel.
+    "i4": np.dtype(ml_dtypes.int4),
+    "ui4": np.dtype(ml_dtypes.uint4),
     "i32": np.dtype(np.int32),
 }
 
@@ -26,7 +30,18 @@ _BY_DTYPE: dict[np.dtype, str] = {dtype: name for name, dtype in DTYPES.items()}
 #: Element types that accumulate in f32 in a qnk.matmul.
 FLOAT_TYPES = frozenset({"f32", "bf16", "f16", "f8E4M3FN", "f8E5M2"})
 #: Element types that accumulate in i32 in a qnk.matmul.
-INT8_TYPES = frozenset({"i8", "ui8"})
+INT_TYPES = frozenset({"i8", "ui8", "i4", "ui4"})
+#: Element types stored two per byte.
+PACKED_4BIT_TYPES = frozenset({"i4", "ui4"})
+
+
+def pack_4bit(array: np.ndarray) -> np.ndarray:
+    """Packs a 4-bit integer array two per byte, row-major, the even element in
+    the low nibble (the layout QNK kernels take)."""
+    nibbles = array.reshape(-1).view(np.uint8) & 0xF
+    if nibbles.size % 2:
+        nibbles = np.append(nibbles, np.uint8(0))
+    return np.ascontiguousarray(nibbles[0::2] | (nibbles[1::2] << 4))
 
 
 def mlir_type(spec: Any) -> str:

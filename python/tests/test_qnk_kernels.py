@@ -65,6 +65,28 @@ def test_f16(rng):
     assert_matmul_close(kernel(a, b), a, b, rtol=f32_accumulation_rtol(33))
 
 
+@pytest.mark.parametrize("a_type,b_type,m,n,k", [
+    ("i8", "i4", 2, 96, 256), ("i4", "i8", 23, 45, 131),
+    ("ui4", "ui4", 17, 33, 64), ("i4", "i4", 7, 29, 33), ("ui8", "i4", 2, 18, 40)])
+def test_int4_bit_exact(a_type, b_type, m, n, k, rng):
+    """ml_dtypes int4/uint4 arrays are packed two per byte for the kernel."""
+    kernel = compile_matmul(a_type, b_type, m, n, k, transpose_b=True)
+    a_dtype, b_dtype = kernel.args[0].dtype, kernel.args[1].dtype
+    assert [spec.type for spec in kernel.args] == [a_type, b_type]
+
+    def random(dtype, shape):
+        info = ml_dtypes.iinfo(dtype) if dtype.kind == "V" else np.iinfo(dtype)
+        x = rng.integers(int(info.min), int(info.max), shape, endpoint=True)
+        x[0, :] = info.min  # the extremes, in one dot product
+        x[-1, :] = info.max
+        return x.astype(dtype)
+
+    a, b = random(a_dtype, (m, k)), random(b_dtype, (n, k))
+    c = kernel(a, b)
+    expected = a.astype(np.int64) @ b.astype(np.int64).T
+    np.testing.assert_array_equal(c, expected)
+
+
 @pytest.mark.parametrize("a_type", ["ui8", "i8"])
 def test_int8_bit_exact(a_type, rng):
     m, n, k = 23, 45, 131

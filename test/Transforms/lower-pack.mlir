@@ -81,3 +81,32 @@ func.func @fp8_to_bf16(%b: memref<7x20xf8E4M3FN>, %bp: memref<2x4x16x2xbf16>) {
   qnk.pack %b into %bp panel_dim = 1 : memref<7x20xf8E4M3FN>, memref<2x4x16x2xbf16>
   return
 }
+
+// -----
+
+// Packed 4-bit rows (a transposed int4 weight into vpdpbusd quads): one 1-D
+// load per row, each widened to bytes on its own (the narrow-type emulation
+// turns these loads into byte loads), then the usual register transpose.
+// CHECK-LABEL: func @int4_rows
+// CHECK: scf.if
+// CHECK-COUNT-16: vector.load %arg0[{{.*}}] : memref<64x256xi4>, vector<32xi4>
+// CHECK: arith.extsi {{.*}} : vector<32xi4> to vector<32xi8>
+// CHECK: vector.transpose
+// CHECK: } else {
+// CHECK: memref.load %arg0
+func.func @int4_rows(%w: memref<64x256xi4>, %wp: memref<4x64x16x4xi8>) {
+  qnk.pack %w into %wp panel_dim = 0 : memref<64x256xi4>, memref<4x64x16x4xi8>
+  return
+}
+
+// -----
+
+// An odd row stride puts every other row on a half byte: all elements are
+// copied one by one.
+// CHECK-LABEL: func @int4_odd_rows
+// CHECK-NOT: vector.load
+// CHECK: memref.load %arg0
+func.func @int4_odd_rows(%w: memref<16x33xui4>, %wp: memref<1x9x16x4xi8>) {
+  qnk.pack %w into %wp panel_dim = 0 zero_extend : memref<16x33xui4>, memref<1x9x16x4xi8>
+  return
+}

@@ -26,6 +26,17 @@
 // RUN: qnk-run %s -e u8s8_batched --input=%t/au.npy --input=%t/bs.npy --output=%t/ci.npy --verify
 // RUN: %python %S/Inputs/npy_tool.py matmul %t/au.npy %t/bs.npy %t/ci.npy | FileCheck %s --check-prefix=EXACT
 
+// 4-bit operands: one element per byte in the file (int8/uint8 within range,
+// or ml_dtypes' int4/uint4), packed two per byte for the kernel, checked
+// against numpy exactly. An element out of range is an error.
+// RUN: %python %S/Inputs/npy_tool.py gen %t/a4.npy int4 37x50 17
+// RUN: %python %S/Inputs/npy_tool.py gen %t/b_uint4.npy ml_uint4 29x50 18
+// RUN: qnk-run %s -e i4_linear --input=%t/a4.npy --input=%t/b_uint4.npy --output=%t/c4.npy --verify
+// RUN: %python %S/Inputs/npy_tool.py matmul %t/a4.npy %t/b_uint4.npy %t/c4.npy transpose_b | FileCheck %s --check-prefix=EXACT
+// RUN: %python %S/Inputs/npy_tool.py gen %t/a8.npy int8 37x50 19
+// RUN: not qnk-run %s -e i4_linear --input=%t/a8.npy --input=%t/b_uint4.npy 2>&1 | FileCheck %s --check-prefix=RANGE
+// RANGE: error: {{.*}}a8.npy{{.*}}outside the range of i4
+
 // FLOAT: max_abs_err=
 // EXACT: mismatches=0
 
@@ -82,4 +93,9 @@ func.func @u8s8_batched(%a: tensor<2x37x50xui8>, %b: tensor<2x50x29xi8>) -> tens
 func.func @identity(%a: tensor<3x5xbf16>, %b: tensor<4xf16>, %c: tensor<2x2xi8>, %d: tensor<7xui8>, %e: tensor<2x3xi32>, %f: tensor<f32>)
     -> (tensor<3x5xbf16>, tensor<4xf16>, tensor<2x2xi8>, tensor<7xui8>, tensor<2x3xi32>, tensor<f32>) {
   return %a, %b, %c, %d, %e, %f : tensor<3x5xbf16>, tensor<4xf16>, tensor<2x2xi8>, tensor<7xui8>, tensor<2x3xi32>, tensor<f32>
+}
+
+func.func @i4_linear(%a: tensor<37x50xi4>, %b: tensor<29x50xui4>) -> tensor<37x29xi32> {
+  %c = qnk.matmul %a, %b transpose_b : tensor<37x50xi4>, tensor<29x50xui4> -> tensor<37x29xi32>
+  return %c : tensor<37x29xi32>
 }

@@ -224,7 +224,7 @@ static void corruptFirstElement(Tensor &t) {
     return;
   ElementType type = t.getType().elementType;
   if (isFloatingPoint(type))
-    std::memset(t.data(), 0xff, size_t(getElementByteSize(type)));
+    std::memset(t.data(), 0xff, size_t(getElementBitWidth(type) / 8));
   else
     t.data()[0] ^= 1;
 }

@@ -53,12 +53,26 @@ namespace qnk::runner {
 //===----------------------------------------------------------------------===//
 
 /// Element types that may cross the boundary of an entry function.
-enum class ElementType { F32, BF16, F16, F8E4M3FN, F8E5M2, I8, UI8, I32 };
+enum class ElementType {
+  F32,
+  BF16,
+  F16,
+  F8E4M3FN,
+  F8E5M2,
+  I8,
+  UI8,
+  I4,
+  UI4,
+  I32
+};
 
-/// `f32`, `bf16`, `f16`, `f8E4M3FN`, `f8E5M2`, `i8`, `ui8` or `i32`: the
-/// MLIR spelling.
+/// `f32`, `bf16`, `f16`, `f8E4M3FN`, `f8E5M2`, `i8`, `ui8`, `i4`, `ui4` or
+/// `i32`: the MLIR spelling.
 llvm::StringRef getElementTypeName(ElementType type);
-int64_t getElementByteSize(ElementType type);
+/// Bits per element in memory: 4-bit types are packed two per byte.
+int64_t getElementBitWidth(ElementType type);
+/// True for `i4` and `ui4`.
+bool isPacked4Bit(ElementType type);
 bool isFloatingPoint(ElementType type);
 /// The element type for an MLIR type, or nothing if it cannot cross the
 /// boundary. `si8`/`si32` count as `i8`/`i32`.
@@ -73,9 +87,14 @@ struct TensorSpec {
   llvm::SmallVector<int64_t> shape;
 
   int64_t getNumElements() const;
+  /// Bytes in memory: 4-bit elements are packed two per byte in row-major
+  /// order, the even element in the low nibble.
   int64_t getSizeInBytes() const {
-    return getNumElements() * getElementByteSize(elementType);
+    return (getNumElements() * getElementBitWidth(elementType) + 7) / 8;
   }
+  /// The shape of the memref that holds the tensor at a compiled entry
+  /// point: `shape`, or one dimension of bytes for packed 4-bit elements.
+  llvm::SmallVector<int64_t> getMemRefShape() const;
   /// `64x32 f32` (`scalar f32` for rank 0): how error messages show a type.
   std::string str() const;
   bool operator==(const TensorSpec &other) const {
@@ -99,6 +118,9 @@ public:
 
   /// Element `i` (row-major) widened exactly to double.
   double getAsDouble(int64_t i) const;
+  /// Stores integer `v` as element `i` of an integer tensor (truncated to
+  /// the element's bits).
+  void setInteger(int64_t i, int64_t v);
   /// Largest |element|; 0 for an empty tensor, NaN if any element is NaN.
   double getMaxAbs() const;
 
@@ -120,7 +142,8 @@ uint16_t floatToF16Bits(float value);
 /// Fills `tensor` with data that depends only on `seed` and `stream` (the
 /// argument index, so that each input gets its own sequence). Floats are
 /// uniform in [-1, 1) and then rounded to the element type; i8 is uniform in
-/// [-128, 127], ui8 in [0, 255] and i32 in [-128, 127].
+/// [-128, 127], ui8 in [0, 255], i4 in [-8, 7], ui4 in [0, 15] and i32 in
+/// [-128, 127].
 void fillRandom(Tensor &tensor, uint64_t seed, uint64_t stream);
 
 /// Fills `tensor` with all-ones bytes (NaN for floats, -1 for integers), so
@@ -188,8 +211,10 @@ struct NpyArray {
 /// np.save write it ('<V2'; 'bfloat16' is accepted as well). ml_dtypes' fp8
 /// arrays are saved as one opaque byte ('|V1') whichever format they hold:
 /// `opaqueByte` says which fp8 type such a file holds (the caller's
-/// expectation). Other dtypes come back with `elementType` unset so the
-/// caller can name them.
+/// expectation). When it is `i4` or `ui4`, one-byte arrays (ml_dtypes'
+/// int4/uint4, or int8/uint8 within range) are read and packed two per
+/// byte. Other dtypes come back with `elementType` unset so the caller can
+/// name them.
 llvm::Expected<NpyArray>
 readNpy(llvm::StringRef path,
         std::optional<ElementType> opaqueByte = std::nullopt);

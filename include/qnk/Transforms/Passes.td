@@ -136,6 +136,25 @@ def QNKLowerPack : Pass<"qnk-lower-pack"> {
                            "mlir::ub::UBDialect"];
 }
 
+def QNKEmulateNarrowTypes : Pass<"qnk-emulate-narrow-types", "mlir::ModuleOp"> {
+  let summary = "Store 4-bit integer buffers packed two per byte";
+  let description = [{
+    LLVM gives an `i4` a whole byte in memory; QNK's 4-bit tensors are packed
+    two per byte. This pass rewrites every buffer of a sub-byte integer type
+    into the byte buffer that holds it, with upstream MLIR's narrow-type
+    emulation: `memref<MxKxi4>` becomes `memref<ceil(M*K/2)xi8>` (row-major,
+    the even element in the low nibble) at function boundaries too, and
+    `memref.load` / `vector.load` of 4-bit elements become byte loads,
+    shifts and bit casts; widenings of loaded nibbles are rewritten into
+    shifts on whole bytes. Views of 4-bit buffers are first folded into the
+    accesses through them (upstream's `fold-memref-alias-ops` patterns).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
 def QNKInlineAllocaScopes : Pass<"qnk-inline-alloca-scopes"> {
   let summary = "Inline stack scopes that hold no stack allocation";
   let description = [{

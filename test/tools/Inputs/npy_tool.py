@@ -22,6 +22,10 @@ DTYPES = {
     "int8": np.int8,
     "uint8": np.uint8,
     "int32": np.int32,
+    "int4": np.int8,  # 4-bit values, one per byte
+    "uint4": np.uint8,
+    "ml_int4": ml_dtypes.int4,
+    "ml_uint4": ml_dtypes.uint4,
 }
 
 
@@ -30,6 +34,10 @@ def load(path):
     # np.save writes ml_dtypes.bfloat16 as two opaque bytes ('<V2').
     if a.dtype.kind == "V" and a.dtype.itemsize == 2:
         a = a.view(ml_dtypes.bfloat16)
+    # ml_dtypes' 4-bit integers: one opaque byte per element, which np.save
+    # does not name: the file name says which (b_uint4.npy).
+    if a.dtype.kind == "V" and a.dtype.itemsize == 1 and "int4" in path:
+        a = a.view(ml_dtypes.uint4 if "uint4" in path else ml_dtypes.int4)
     return a
 
 
@@ -44,6 +52,10 @@ def gen(path, dtype, shape, seed):
         x = rng.integers(-128, 128, shape)
     elif dtype == "uint8":
         x = rng.integers(0, 256, shape)
+    elif dtype in ("int4", "ml_int4"):
+        x = rng.integers(-8, 8, shape)
+    elif dtype in ("uint4", "ml_uint4"):
+        x = rng.integers(0, 16, shape)
     elif dtype == "int32":
         x = rng.integers(-1000, 1000, shape)
     else:

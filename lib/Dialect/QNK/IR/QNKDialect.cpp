@@ -63,11 +63,10 @@ CPUTargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "unknown x86-64 CPU '" << cpu << "'";
   // The vector width the kernels are built for must be the one the features
   // give (as resolveCPUTarget derives it): kernel selection trusts both.
-  int64_t bits = listsFeature(features, "avx512f") ? 512
-                 : listsFeature(features, "avx") ||
-                         listsFeature(features, "avx2")
-                     ? 256
-                     : 128;
+  int64_t bits =
+      listsFeature(features, "avx512f")                                 ? 512
+      : listsFeature(features, "avx") || listsFeature(features, "avx2") ? 256
+                                                                        : 128;
   if (vectorBits != bits)
     return emitError() << "vector_bits must be " << bits
                        << " for these features (512 with +avx512f, 256 with "
@@ -207,10 +206,16 @@ Type qnk::getMatmulAccumulatorType(Type a, Type b) {
   auto fp8 = [](Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); };
   if ((fp8(a) || a.isBF16()) && (fp8(b) || b.isBF16()) && (fp8(a) || fp8(b)))
     return Float32Type::get(ctx);
-  if (b.isSignlessInteger(8) &&
-      (a.isSignlessInteger(8) || a.isUnsignedInteger(8)))
+  // Integers: A signed or unsigned, B signed (vpdpbusd's and AMX's signed
+  // operand) or 4-bit unsigned, which fits it.
+  if ((isStorageInt(b) && !b.isUnsignedInteger(8)) && isStorageInt(a))
     return IntegerType::get(ctx, 32);
   return {};
+}
+
+bool qnk::isStorageInt(Type t) {
+  auto it = dyn_cast<IntegerType>(t);
+  return it && !it.isSigned() && (it.getWidth() == 8 || it.getWidth() == 4);
 }
 
 SmallVector<AffineMap, 3> qnk::getMatmulIndexingMaps(MLIRContext *ctx,
@@ -257,7 +262,8 @@ static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
            << "unsupported element type pair " << typeStr(aTy.getElementType())
            << " x " << typeStr(bTy.getElementType())
            << "; supported: f32 x f32, bf16 x bf16, f16 x f16, fp8 x fp8 and "
-              "fp8 x bf16 (f8E4M3FN, f8E5M2, either side), i8 x i8, ui8 x i8";
+              "fp8 x bf16 (f8E4M3FN, f8E5M2, either side), and integers "
+              "{i8, ui8, i4, ui4} x {i8, i4, ui4}";
   if (cTy.getElementType() != accTy)
     return op->emitOpError()
            << "result element type must be " << typeStr(accTy) << " for "
@@ -499,8 +505,7 @@ LogicalResult PackedMatmulOp::verify() {
   // saturates (it covers anything), K counts must match exactly.
   auto saturatingMul = [](int64_t x, int64_t y) {
     int64_t r;
-    return llvm::MulOverflow(x, y, r) ? std::numeric_limits<int64_t>::max()
-                                      : r;
+    return llvm::MulOverflow(x, y, r) ? std::numeric_limits<int64_t>::max() : r;
   };
   int64_t kaElems = 0, kbElems = 0;
   if (known(ka, kb) &&

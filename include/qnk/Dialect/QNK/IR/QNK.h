@@ -24,6 +24,9 @@ namespace qnk {
 /// Accumulator type of a qnk.matmul over operands `a` and `b`, or null if the
 /// pair is not supported.
 mlir::Type getMatmulAccumulatorType(mlir::Type a, mlir::Type b);
+/// The integer storage types of matmul operands: i8, ui8, i4, ui4 (4-bit
+/// ones packed two per byte in memory).
+bool isStorageInt(mlir::Type t);
 /// The indexing maps (A, B, C) over iterators (b?, m, n, k) that state a
 /// (batched) matmul with the given operand layouts.
 llvm::SmallVector<mlir::AffineMap, 3>

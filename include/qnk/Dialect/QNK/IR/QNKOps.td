@@ -27,9 +27,11 @@ def QNK_Dialect : Dialect {
     (`--qnk-lower-to-reference`) that serves as the numeric oracle for the
     fast pipelines.
 
-    Element types: `f32`, `bf16`, `f16`, `i8` (signed) and `ui8` (unsigned).
-    Integer products accumulate exactly in `i32`; floating-point products
-    accumulate in `f32`.
+    Element types: `f32`, `bf16`, `f16`, fp8 (`f8E4M3FN`, `f8E5M2`), `i8`
+    and `i4` (signed), `ui8` and `ui4` (unsigned). Integer products
+    accumulate exactly in `i32`; floating-point products accumulate in `f32`.
+    4-bit tensors cross function boundaries packed two elements per byte in
+    row-major order, the even element in the low nibble.
   }];
   let useDefaultAttributePrinterParser = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect",
@@ -170,11 +172,15 @@ def QNK_MatmulOp : QNK_Op<"matmul", [Pure]> {
     `C[m, n] = sum_k ext(A[m, k]) * ext(B[k, n])` with A of shape `M×K`, B of
     shape `K×N` and C of shape `M×N`. `ext` widens each operand to the
     accumulator type before the product: `f32`, `bf16`, `f16` and fp8
-    (`f8E4M3FN`, `f8E5M2`) operands accumulate in `f32`; `i8` (signed) and `ui8` (unsigned) operands
-    accumulate exactly in `i32` (wrapping modulo 2^32, which needs K > 2^17
-    for i8 x i8 and K > 65793 for ui8 x i8). Supported pairs: f32×f32→f32,
-    bf16×bf16→f32, f16×f16→f32, fp8×fp8→f32 and fp8×bf16→f32 (any mix of
-    `f8E4M3FN`, `f8E5M2`), i8×i8→i32, ui8×i8→i32.
+    (`f8E4M3FN`, `f8E5M2`) operands accumulate in `f32`; integer operands
+    (`i8`, `i4` signed; `ui8`, `ui4` unsigned) accumulate exactly in `i32`
+    (wrapping modulo 2^32, which needs K > 2^17 for i8 x i8 and K > 65793
+    for ui8 x i8). Supported pairs: f32×f32→f32, bf16×bf16→f32,
+    f16×f16→f32, fp8×fp8→f32 and fp8×bf16→f32 (any mix of `f8E4M3FN`,
+    `f8E5M2`), and integers A ∈ {i8, ui8, i4, ui4} × B ∈ {i8, i4, ui4} →
+    i32 (B is the signed operand of the dot-product instructions; `ui4`
+    fits it). 4-bit operands are widened to 8 bits while packing, so they
+    take the 8-bit nanokernels at half the memory traffic.
 
     `transpose_a` means A is stored `K×M`; `transpose_b` means B is stored
     `N×K` (the layout of a PyTorch `Linear` weight).
