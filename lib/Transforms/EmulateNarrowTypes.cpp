@@ -43,8 +43,11 @@ LogicalResult relabelUnsignedArguments(func::FuncOp fn) {
   OpBuilder b(fn.getContext());
   bool changed = false;
   for (BlockArgument arg : fn.getArguments()) {
-    auto ty = dyn_cast<MemRefType>(arg.getType());
-    if (!isSubByteMemRef(ty) || !ty.getElementType().isUnsignedInteger())
+    // Non-memref arguments (indices) have no MemRefType to test.
+    if (!isSubByteMemRef(arg.getType()))
+      continue;
+    auto ty = cast<MemRefType>(arg.getType());
+    if (!ty.getElementType().isUnsignedInteger())
       continue;
     Type unsignedElt = ty.getElementType();
     Type signless = b.getIntegerType(unsignedElt.getIntOrFloatBitWidth());

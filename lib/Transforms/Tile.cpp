@@ -102,6 +102,12 @@ PackOp findFusablePack(Value operand, PackedMatmulOp consumer) {
       return {};
     pack = p;
   }
+  // Only a pack that shares the matmul's batch dimension writes the layout
+  // the matmul reads: an unbatched kr-packed operand is also a valid batched
+  // kr = 1 pack destination, which fusing would silently reinterpret.
+  if (pack && cast<ShapedType>(pack.getSource().getType()).getRank() !=
+                  2 + int64_t(consumer.isBatched()))
+    return {};
   return pack;
 }
 
