@@ -66,6 +66,9 @@ static void addTargetAndRaise(OpPassManager &pm,
   t.features.assign(opts.features.begin(), opts.features.end());
   pm.addPass(createQNKSetTarget(t));
   pm.addPass(createQNKRaiseLinalg());
+  // Quantization ops have one exact element-wise statement, shared by the
+  // reference and the fast pipeline.
+  pm.addPass(createQNKLowerQuantization());
 }
 
 void buildBufferizePipeline(OpPassManager &pm) {

@@ -35,8 +35,8 @@ bool isSubByteMemRef(Type t) {
 
 /// Upstream keeps signedness in the byte buffers (ui4 -> ui8) and then
 /// shifts them with arith ops, which take signless integers only. Unsigned
-/// 4-bit function arguments are therefore read as signless and what is
-/// loaded is relabelled unsigned (bit-identical).
+/// 4-bit function arguments are therefore accessed as signless and what is
+/// loaded or stored is relabelled (bit-identical).
 LogicalResult relabelUnsignedArguments(func::FuncOp fn) {
   if (fn.isExternal())
     return success();
@@ -68,8 +68,16 @@ LogicalResult relabelUnsignedArguments(func::FuncOp fn) {
         Value v = vector::LoadOp::create(b, loc, vt.clone(signless), arg,
                                          load.getIndices());
         relabelled = vector::BitCastOp::create(b, loc, vt, v);
+      } else if (auto store = dyn_cast<memref::StoreOp>(user)) {
+        auto one = VectorType::get({1}, unsignedElt);
+        Value vec = vector::BroadcastOp::create(b, loc, one, store.getValue());
+        vec = vector::BitCastOp::create(b, loc, one.clone(signless), vec);
+        Value v = vector::ExtractOp::create(b, loc, vec, 0);
+        memref::StoreOp::create(b, loc, v, arg, store.getIndices());
+        user->erase();
+        continue;
       } else {
-        return user->emitOpError("reads an unsigned 4-bit buffer in a way "
+        return user->emitOpError("accesses an unsigned 4-bit buffer in a way "
                                  "the narrow-type emulation cannot relabel");
       }
       user->getResult(0).replaceAllUsesWith(relabelled);

@@ -4,6 +4,7 @@
 #include "qnk/Transforms/FloatDecode.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -65,4 +66,52 @@ Value qnk::decodeFp8(OpBuilder &b, Location loc, Value vec, Type to) {
   if (to.isBF16())
     return truncateExactToBF16(b, loc, f32);
   return f32;
+}
+
+Value qnk::encodeFp8Saturating(OpBuilder &b, Location loc, Value vec,
+                               Type to) {
+  auto ty = cast<VectorType>(vec.getType());
+  auto i32Ty = ty.clone(b.getI32Type());
+  auto f32Ty = ty.clone(b.getF32Type());
+  bool e4m3 = isa<Float8E4M3FNType>(to);
+  // Mantissa bits, exponent bias, largest finite code and the NaN code.
+  int64_t man = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15;
+  int64_t maxCode = e4m3 ? 0x7E : 0x7B, nanCode = e4m3 ? 0x7F : 0x7E;
+  auto c = [&](int64_t v) { return splat(b, loc, i32Ty, v); };
+  Value bits = vector::BitCastOp::create(b, loc, i32Ty, vec);
+  Value sign = arith::AndIOp::create(b, loc, bits, c(INT32_MIN));
+  Value mag = arith::AndIOp::create(b, loc, bits, c(INT32_MAX));
+  // Normal results: round the f32 mantissa to `man` bits, ties to even (a
+  // carry moves into the exponent), then rebias the exponent.
+  int64_t drop = 23 - man;
+  Value lsb = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, mag, c(drop)), c(1));
+  Value rounded = arith::AddIOp::create(
+      b, loc, mag,
+      arith::AddIOp::create(b, loc, c((int64_t(1) << (drop - 1)) - 1), lsb));
+  Value normal = arith::SubIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, rounded, c(drop)),
+      c((127 - bias) << man));
+  // Subnormal results are multiples of 2^(1 - bias - man): count them.
+  Value absF = vector::BitCastOp::create(b, loc, f32Ty, mag);
+  Value scaled = arith::MulFOp::create(
+      b, loc, absF,
+      arith::ConstantOp::create(
+          b, loc, f32Ty,
+          DenseElementsAttr::get(
+              f32Ty, b.getF32FloatAttr(std::ldexp(1.0f, bias - 1 + man)))));
+  Value sub = arith::FPToSIOp::create(
+      b, loc, i32Ty, math::RoundEvenOp::create(b, loc, scaled));
+  // f32 bits of the smallest normal of the target format.
+  Value isSub = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, mag,
+                                      c((127 - bias + 1) << 23));
+  Value code = arith::SelectOp::create(b, loc, isSub, sub, normal);
+  code = arith::MinSIOp::create(b, loc, code, c(maxCode)); // saturate
+  Value isNaN = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, mag,
+                                      c(0x7F800000));
+  code = arith::SelectOp::create(b, loc, isNaN, c(nanCode), code);
+  code = arith::OrIOp::create(
+      b, loc, code, arith::ShRUIOp::create(b, loc, sign, c(24)));
+  Value byte = arith::TruncIOp::create(b, loc, ty.clone(b.getI8Type()), code);
+  return vector::BitCastOp::create(b, loc, ty.clone(to), byte);
 }

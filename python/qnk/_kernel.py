@@ -4,6 +4,7 @@ calling them on numpy arrays."""
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import QNKError
-from ._types import DTYPES, PACKED_4BIT_TYPES, dtype_name, pack_4bit
+from ._types import DTYPES, PACKED_4BIT_TYPES, dtype_name, pack_4bit, unpack_4bit
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,12 @@ class Kernel:
                 continue
             # Dense, row-major and aligned: copies only where the array is not.
             buffers.append(np.require(array, requirements="CA"))
-        outputs = [np.empty(spec.shape, spec.dtype) for spec in self.results]
+        outputs = [np.empty((math.prod(spec.shape) + 1) // 2, np.uint8)
+                   if spec.type in PACKED_4BIT_TYPES
+                   else np.empty(spec.shape, spec.dtype) for spec in self.results]
         self._function(*(b.ctypes.data for b in buffers),
                        *(o.ctypes.data for o in outputs))
+        outputs = [unpack_4bit(o, spec.shape, spec.dtype)
+                   if spec.type in PACKED_4BIT_TYPES else o
+                   for o, spec in zip(outputs, self.results)]
         return outputs[0] if len(outputs) == 1 else tuple(outputs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import ml_dtypes
@@ -42,6 +43,19 @@ def pack_4bit(array: np.ndarray) -> np.ndarray:
     if nibbles.size % 2:
         nibbles = np.append(nibbles, np.uint8(0))
     return np.ascontiguousarray(nibbles[0::2] | (nibbles[1::2] << 4))
+
+
+def unpack_4bit(packed: np.ndarray, shape: tuple[int, ...],
+                dtype: np.dtype) -> np.ndarray:
+    """The inverse of :func:`pack_4bit`: one element per byte, as ``dtype``
+    (ml_dtypes.int4 or uint4)."""
+    n = math.prod(shape)
+    nibbles = np.empty(2 * packed.size, np.uint8)
+    nibbles[0::2], nibbles[1::2] = packed & 0xF, packed >> 4
+    values = nibbles[:n].astype(np.int8)
+    if dtype == np.dtype(ml_dtypes.int4):
+        values = np.where(values >= 8, values - 16, values).astype(np.int8)
+    return values.astype(dtype).reshape(shape)
 
 
 def mlir_type(spec: Any) -> str:

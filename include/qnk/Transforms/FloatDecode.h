@@ -22,6 +22,12 @@ bool isFp8(mlir::Type t);
 mlir::Value decodeFp8(mlir::OpBuilder &b, mlir::Location loc, mlir::Value vec,
                       mlir::Type to);
 
+/// Rounds a vector of f32 to f8E4M3FN / f8E5M2 `to`: round to nearest even,
+/// magnitudes beyond the largest finite value (±448, ±57344) saturate to it
+/// (±Inf included), NaN stays NaN with its sign, subnormals are exact.
+mlir::Value encodeFp8Saturating(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value vec, mlir::Type to);
+
 /// f32 -> bf16 for values known to be exactly representable (no rounding
 /// and no library call on targets without native bf16 conversion).
 mlir::Value truncateExactToBF16(mlir::OpBuilder &b, mlir::Location loc,

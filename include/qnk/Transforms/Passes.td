@@ -53,6 +53,22 @@ def QNKLowerToReference : Pass<"qnk-lower-to-reference"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def QNKLowerQuantization : Pass<"qnk-lower-quantization"> {
+  let summary = "Lower qnk.quantize / dequantize / requantize to linalg";
+  let description = [{
+    States the quantization ops as element-wise `linalg.generic` ops with
+    exact arithmetic (docs/numerics.md): one f32 division or multiplication,
+    round half to even, saturation, integer zero points, and 64-bit
+    fixed-point requantization. Both pipelines run it, so the reference and
+    the fast path compute the same numbers by construction.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def QNKPack : Pass<"qnk-pack"> {
   let summary = "Pack matmul operands into nanokernel panels";
   let description = [{

@@ -17,6 +17,15 @@
 #define GET_ATTRDEF_CLASSES
 #include "qnk/Dialect/QNK/IR/QNKAttrs.h.inc"
 
+namespace qnk {
+/// How a scale tensor maps onto the tensor it scales.
+struct ScaleScheme {
+  enum Kind { PerTensor, PerAxis, PerGroup } kind = PerTensor;
+  int64_t axis = -1;
+  int64_t groupSize = 1;
+};
+} // namespace qnk
+
 #define GET_OP_CLASSES
 #include "qnk/Dialect/QNK/IR/QNKOps.h.inc"
 
@@ -27,6 +36,8 @@ mlir::Type getMatmulAccumulatorType(mlir::Type a, mlir::Type b);
 /// The integer storage types of matmul operands: i8, ui8, i4, ui4 (4-bit
 /// ones packed two per byte in memory).
 bool isStorageInt(mlir::Type t);
+/// Integer storage types and the fp8 formats: what qnk.quantize produces.
+bool isQuantizedStorageType(mlir::Type t);
 /// The indexing maps (A, B, C) over iterators (b?, m, n, k) that state a
 /// (batched) matmul with the given operand layouts.
 llvm::SmallVector<mlir::AffineMap, 3>

@@ -303,4 +303,107 @@ def QNK_PackedMatmulOp : QNK_Op<"packed_matmul", [DestinationStyleOpInterface,
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+class QNK_ScaledOp<string mnemonic> : QNK_Op<mnemonic, [Pure]> {
+  let extraClassDeclaration = [{
+    /// How the scale tensor maps onto the input: per tensor, per channel
+    /// along `axis`, or per group of `group_size` along `axis`.
+    ::qnk::ScaleScheme getScaleScheme();
+  }];
+  let hasVerifier = 1;
+}
+
+def QNK_QuantizeOp : QNK_ScaledOp<"quantize"> {
+  let summary = "Quantize real values to an integer or fp8 storage type";
+  let description = [{
+    `q = saturate(round_half_even(x / scale) + zero_point)` for integer
+    storage (`i8`, `ui8`, `i4`, `ui4`) and `q = saturate_fp8(x / scale)`
+    (round to nearest even, magnitudes beyond the largest finite value
+    clamped to it) for `f8E4M3FN` / `f8E5M2`. `x / scale` is one IEEE f32
+    division (bf16 and f16 inputs are widened exactly first). A NaN quotient
+    quantizes to `zero_point` (integers) or NaN (fp8); ±Inf saturates.
+
+    The scale (f32) and optional zero point (i32, integer storage only) are
+    tensors: rank 0 for one scale per tensor; rank 1 with `axis` for one per
+    channel along `axis`; the input's rank with `axis` and `group_size` for
+    one per group of `group_size` consecutive elements along `axis` (that
+    dimension of the scale is the input's divided by `group_size`, which must
+    divide it).
+
+    ```mlir
+    %q = qnk.quantize %w, %s axis = 0 : tensor<4096x4096xf32>,
+           tensor<4096xf32> -> tensor<4096x4096xi8>
+    %g = qnk.quantize %w, %s, %z axis = 1 group_size = 32 :
+           tensor<64x128xf32>, tensor<64x4xf32>, tensor<64x4xi32>
+           -> tensor<64x128xui4>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
+                       Optional<AnyRankedTensor>:$zero_point,
+                       OptionalAttr<I64Attr>:$axis,
+                       OptionalAttr<I64Attr>:$group_size);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $zero_point^)? (`axis` `=` $axis^)?
+    (`group_size` `=` $group_size^)? attr-dict `:` type($input) `,`
+    type($scale) (`,` type($zero_point)^)? `->` type($result)
+  }];
+}
+
+def QNK_DequantizeOp : QNK_ScaledOp<"dequantize"> {
+  let summary = "Dequantize integer or fp8 storage to f32";
+  let description = [{
+    `x = f32(q - zero_point) * scale` for integer storage (the difference is
+    exact in i32 and converts exactly to f32; the product is one IEEE f32
+    multiplication) and `x = f32(q) * scale` for fp8 (exact decode, then the
+    product). Scales and zero points as for `qnk.quantize`.
+
+    ```mlir
+    %x = qnk.dequantize %q, %s : tensor<16x64xi8>, tensor<f32>
+           -> tensor<16x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
+                       Optional<AnyRankedTensor>:$zero_point,
+                       OptionalAttr<I64Attr>:$axis,
+                       OptionalAttr<I64Attr>:$group_size);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $zero_point^)? (`axis` `=` $axis^)?
+    (`group_size` `=` $group_size^)? attr-dict `:` type($input) `,`
+    type($scale) (`,` type($zero_point)^)? `->` type($result)
+  }];
+}
+
+def QNK_RequantizeOp : QNK_Op<"requantize", [Pure]> {
+  let summary = "Integer-only rescaling of i32 accumulators to 8 or 4 bits";
+  let description = [{
+    `q = clamp(round_half_even(acc * multiplier / 2^(31 + shift)) +
+    zero_point, qmin, qmax)`, computed exactly in 64-bit integers: the real
+    scale `multiplier * 2^-(31 + shift)` is a Q31 fixed-point `multiplier`
+    (i32, positive) and a right `shift` (i32, -31 <= shift <= 32; negative
+    values shift left). The rounding is to nearest, ties to even, like
+    `qnk.quantize`. `multiplier` and `shift` are rank 0 (per tensor) or
+    rank 1 along `axis` (per channel); `zero_point` is an i32 scalar tensor.
+
+    ```mlir
+    %q = qnk.requantize %acc, %m, %s, %z axis = 1 : tensor<16x64xi32>,
+           tensor<64xi32>, tensor<64xi32>, tensor<i32> -> tensor<16x64xi8>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$multiplier,
+                       AnyRankedTensor:$shift, AnyRankedTensor:$zero_point,
+                       OptionalAttr<I64Attr>:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $multiplier `,` $shift `,` $zero_point (`axis` `=` $axis^)?
+    attr-dict `:` type($input) `,` type($multiplier) `,` type($shift) `,`
+    type($zero_point) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QNK_OPS
