@@ -283,6 +283,18 @@ Split chooseSplit(int64_t threads, int64_t m, int64_t n, NanoKernelAttr k,
 struct TilePass : qnk::impl::QNKTileBase<TilePass> {
   using Base::Base;
   void runOnOperation() override {
+    // The options come from textual pipelines; block sizes are rounded up
+    // to whole register blocks and multiplied by threads in int64_t.
+    constexpr int64_t maxBlock = int64_t(1) << 32;
+    if (threads < 1 || threads > 4096 || kc < 0 || mc < 0 || nc < 0 ||
+        kc > maxBlock || mc > maxBlock || nc > maxBlock) {
+      mlir::emitError(getOperation()->getLoc())
+          << "qnk-tile needs threads in [1, 4096] and kc, mc, nc in [0, "
+             "2^32] (0: derived), got threads = "
+          << int64_t(threads) << ", kc = " << int64_t(kc)
+          << ", mc = " << int64_t(mc) << ", nc = " << int64_t(nc);
+      return signalPassFailure();
+    }
     SmallVector<PackedMatmulOp> ops;
     getOperation()->walk([&](PackedMatmulOp op) {
       if (op.hasPureBufferSemantics())
