@@ -18,18 +18,22 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ACC = {"f32": "f32", "bf16": "f32", "f16": "f32", "i8": "i32", "ui8": "i32"}
+ACC = {"f32": "f32", "bf16": "f32", "f16": "f32", "i8": "i32", "ui8": "i32",
+       "i4": "i32", "ui4": "i32"}
 
 # Correctness: odd shapes (tile remainders in every dimension), every type.
 CHECK_SHAPES = [(1, 64, 64), (7, 13, 37), (17, 33, 65), (37, 50, 129),
                 (64, 64, 64), (100, 200, 300), (129, 257, 95), (256, 256, 256),
                 (70, 100, 1300)]
-CHECK_TYPES = [("bf16", "bf16"), ("i8", "i8"), ("ui8", "i8"), ("f32", "f32")]
+CHECK_TYPES = [("bf16", "bf16"), ("i8", "i8"), ("ui8", "i8"), ("f32", "f32"),
+               ("i8", "i4"), ("ui4", "i4"), ("i4", "ui4")]
 # Speed: squares and LLM shapes, bf16 and int8, 1 thread and all 16.
 BENCH_SQUARES = [256, 512, 1024, 2048, 4096]
 BENCH_LLM = [(1, 4096, 4096), (16, 4096, 4096), (128, 4096, 4096),
              (2048, 4096, 4096)]
 BENCH_TYPES = [("bf16", "bf16"), ("i8", "i8"), ("ui8", "i8")]
+# 4-bit weights (W4A8) against the same shapes with 8-bit weights.
+BENCH_W4_TYPES = [("ui8", "i4")]
 # Scaling with threads: GFLOP/s against thread count.
 SCALING_SHAPES = [(2048, 2048, 2048), (128, 4096, 4096)]
 SCALING_THREADS = [1, 2, 4, 8, 16]
@@ -51,6 +55,8 @@ def main():
     ap.add_argument("--target", default="sapphirerapids")
     ap.add_argument("--threads", type=int, default=16)
     ap.add_argument("--quick", action="store_true", help="a few kernels only")
+    ap.add_argument("--llm-only", action="store_true",
+                    help="benchmarks: the LLM shapes only, no scaling runs")
     ap.add_argument("--qnk-compile",
                     default=os.path.join(ROOT, "build", "bin", "qnk-compile"))
     args = ap.parse_args()
@@ -67,12 +73,16 @@ def main():
                 jobs.append(dict(role="check", m=m, n=n, k=k, ta=ta, tb=tb,
                                  threads=args.threads))
     shapes = [(s, s, s) for s in BENCH_SQUARES] + BENCH_LLM
-    for ta, tb in BENCH_TYPES:
+    if args.llm_only:
+        shapes = BENCH_LLM
+    for ta, tb in BENCH_TYPES + BENCH_W4_TYPES:
         for m, n, k in shapes[:2] if args.quick else shapes:
+            if (ta, tb) in BENCH_W4_TYPES and (m, n, k) not in BENCH_LLM:
+                continue
             for t in sorted({1, args.threads}):
                 jobs.append(dict(role="bench", m=m, n=n, k=k, ta=ta, tb=tb, threads=t))
 
-    if not args.quick:
+    if not args.quick and not args.llm_only:
         for ta, tb in BENCH_TYPES[:2]:
             for m, n, k in SCALING_SHAPES:
                 for t in SCALING_THREADS:
@@ -80,7 +90,7 @@ def main():
                                      tb=tb, threads=t))
 
     def build(job):
-        name = "{role}_{ta}_{m}x{n}x{k}_t{threads}".format(**job)
+        name = "{role}_{ta}x{tb}_{m}x{n}x{k}_t{threads}".format(**job)
         src = os.path.join(args.out, "src", name + ".mlir")
         with open(src, "w") as f:
             f.write(mlir(job["m"], job["n"], job["k"], job["ta"], job["tb"]))

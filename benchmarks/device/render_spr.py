@@ -54,14 +54,15 @@ def main():
                   "(GFLOP/s or GOP/s; PyTorch: `torch.matmul` for bf16, "
                   "`torch._int_mm` for i8×i8, none for u8×i8):", "",
                   "| shape (MxNxK) | bf16 QNK | bf16 torch | ratio | i8 QNK | "
-                  "i8 torch | ratio | u8×i8 QNK |"
+                  "i8 torch | ratio | u8×i8 QNK | u8×i4 QNK |"
                   + (" QNK bf16 % AMX peak |" if threads == 1 and ghz else ""),
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
                   + ("---:|" if threads == 1 and ghz else "")]
         rows = {}
         for b in r["bench"]:
             if b["threads"] == threads:
-                rows.setdefault((b["m"], b["n"], b["k"]), {})[b["ta"]] = b
+                kind = b["ta"] if b.get("tb") not in ("i4", "ui4") else "w4"
+                rows.setdefault((b["m"], b["n"], b["k"]), {})[kind] = b
 
         def cell(b, key):
             return f"{b[key]:.0f}" if b and b.get(key) else "n/a"
@@ -73,11 +74,13 @@ def main():
 
         for (m, n, k), d in sorted(rows.items(),
                                    key=lambda kv: (kv[0][0] != kv[0][1], kv[0])):
-            bf, i8, u8 = d.get("bf16"), d.get("i8"), d.get("ui8")
+            bf, i8, u8, w4 = (d.get("bf16"), d.get("i8"), d.get("ui8"),
+                              d.get("w4"))
             row = (f"| {m}x{n}x{k} | {cell(bf, 'qnk_gflops')} | "
                    f"{cell(bf, 'torch_gflops')} | {ratio(bf)} | "
                    f"{cell(i8, 'qnk_gflops')} | {cell(i8, 'torch_gflops')} | "
-                   f"{ratio(i8)} | {cell(u8, 'qnk_gflops')} |")
+                   f"{ratio(i8)} | {cell(u8, 'qnk_gflops')} | "
+                   f"{cell(w4, 'qnk_gflops')} |")
             if threads == 1 and ghz:
                 row += (f" {100 * bf['qnk_gflops'] / (1024 * ghz):.0f}% |"
                         if bf else " |")

@@ -42,20 +42,36 @@ TORCH_DTYPE = {"bf16": torch.bfloat16, "f32": torch.float32, "i8": torch.int8,
                "ui8": torch.uint8}
 
 
+INT_RANGE = {"i8": (-128, 128), "ui8": (0, 256), "i4": (-8, 8), "ui4": (0, 16)}
+
+
+def pack_4bit(values):
+    """Two per byte, row-major, the even element in the low nibble (QNK's
+    layout of i4/ui4 tensors)."""
+    nib = values.reshape(-1).numpy().astype(np.uint8) & 0xF
+    if nib.size % 2:
+        nib = np.append(nib, np.uint8(0))
+    return torch.from_numpy(np.ascontiguousarray(nib[0::2] | (nib[1::2] << 4)))
+
+
 def make_inputs(job, gen):
+    """(A, B, C) as the kernel takes them and (A, B) as values."""
     m, n, k = job["m"], job["n"], job["k"]
 
     def one(shape, t):
         if t in ("bf16", "f32"):
             return torch.randn(shape, generator=gen).to(TORCH_DTYPE[t])
-        lo, hi = (0, 256) if t == "ui8" else (-128, 128)
-        return torch.randint(lo, hi, shape, generator=gen).to(TORCH_DTYPE[t])
+        lo, hi = INT_RANGE[t]
+        x = torch.randint(lo, hi, shape, generator=gen)
+        return x.to(TORCH_DTYPE.get(t, torch.int8))
 
     a = one((m, k), job["ta"]).contiguous()
     b = one((k, n), job["tb"]).contiguous()
-    acc = torch.int32 if job["ta"] in ("i8", "ui8") else torch.float32
+    acc = torch.float32 if job["ta"] in ("bf16", "f32") else torch.int32
     c = torch.full((m, n), 7, dtype=acc)
-    return a, b, c
+    a_buf = pack_4bit(a) if job["ta"] in ("i4", "ui4") else a
+    b_buf = pack_4bit(b) if job["tb"] in ("i4", "ui4") else b
+    return (a_buf, b_buf, c), (a, b)
 
 
 def call(fn, a, b, c):
@@ -64,13 +80,13 @@ def call(fn, a, b, c):
 
 
 def check(fn, job, gen):
-    a, b, c = make_inputs(job, gen)
-    call(fn, a, b, c)
+    (a_buf, b_buf, c), (a, b) = make_inputs(job, gen)
+    call(fn, a_buf, b_buf, c)
     a64 = a.to(torch.float64).numpy()
     b64 = b.to(torch.float64).numpy()
     ref = a64 @ b64
     got = c.to(torch.float64).numpy()
-    if job["ta"] in ("i8", "ui8"):
+    if job["ta"] not in ("bf16", "f32"):
         ok = np.array_equal(got, ref)
         err = float(np.abs(got - ref).max()) if got.size else 0.0
     else:
@@ -97,6 +113,8 @@ def timeit(f, min_time=0.3):
 
 
 def torch_peer(job, a, b):
+    if job["tb"] in ("i4", "ui4"):
+        return None  # no int4 GEMM in PyTorch on CPU; compare with 8-bit B
     if job["ta"] == "bf16":
         return lambda: torch.matmul(a, b)
     if job["ta"] == "i8":
@@ -158,9 +176,9 @@ def main():
             for job in [j for j in benches if j["threads"] == threads_phase]:
                 fn = getattr(ctypes.CDLL(os.path.join(args.dir, job["so"])),
                              job["entry"])
-                a, b, c = make_inputs(job, gen)
+                (a_buf, b_buf, c), (a, b) = make_inputs(job, gen)
                 flop = 2.0 * job["m"] * job["n"] * job["k"]
-                t_qnk = timeit(lambda: call(fn, a, b, c))
+                t_qnk = timeit(lambda: call(fn, a_buf, b_buf, c))
                 peer = torch_peer(job, a, b)
                 t_peer = None
                 if peer is not None:
@@ -174,7 +192,7 @@ def main():
                             torch_gflops=flop / t_peer / 1e9 if t_peer else None)
                 results[role].append(line)
                 ratio = f"{t_peer / t_qnk:.2f}x" if t_peer else "n/a"
-                print(f"{job['ta']:>4} {job['m']}x{job['n']}x{job['k']} "
+                print(f"{job['ta']:>4}x{job['tb']:<4} {job['m']}x{job['n']}x{job['k']} "
                       f"t={job['threads']:>2}: QNK {line['qnk_gflops']:8.1f} "
                       f"GOP/s  torch "
                       f"{line['torch_gflops'] or float('nan'):8.1f}  "
