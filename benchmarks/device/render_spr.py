@@ -49,14 +49,16 @@ def main():
               + ", ".join(sorted({f"{c['m']}x{c['n']}x{c['k']}" for c in checks},
                                  key=lambda s: [int(x) for x in s.split('x')]))
               + ", one and 16 threads.", ""]
+    # A column for 4-bit weights only where the run has them.
+    w4 = any(b.get("tb") in ("i4", "ui4") for b in r["bench"])
     for threads in sorted({b["threads"] for b in r["bench"]}):
         lines += [f"**{threads} thread{'s' if threads > 1 else ''}** "
                   "(GFLOP/s or GOP/s; PyTorch: `torch.matmul` for bf16, "
                   "`torch._int_mm` for i8×i8, none for u8×i8):", "",
                   "| shape (MxNxK) | bf16 QNK | bf16 torch | ratio | i8 QNK | "
-                  "i8 torch | ratio | u8×i8 QNK | u8×i4 QNK |"
+                  "i8 torch | ratio | u8×i8 QNK |" + (" u8×i4 QNK |" if w4 else "")
                   + (" QNK bf16 % AMX peak |" if threads == 1 and ghz else ""),
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+                  "|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if w4 else "")
                   + ("---:|" if threads == 1 and ghz else "")]
         rows = {}
         for b in r["bench"]:
@@ -74,13 +76,12 @@ def main():
 
         for (m, n, k), d in sorted(rows.items(),
                                    key=lambda kv: (kv[0][0] != kv[0][1], kv[0])):
-            bf, i8, u8, w4 = (d.get("bf16"), d.get("i8"), d.get("ui8"),
-                              d.get("w4"))
+            bf, i8, u8 = d.get("bf16"), d.get("i8"), d.get("ui8")
             row = (f"| {m}x{n}x{k} | {cell(bf, 'qnk_gflops')} | "
                    f"{cell(bf, 'torch_gflops')} | {ratio(bf)} | "
                    f"{cell(i8, 'qnk_gflops')} | {cell(i8, 'torch_gflops')} | "
-                   f"{ratio(i8)} | {cell(u8, 'qnk_gflops')} | "
-                   f"{cell(w4, 'qnk_gflops')} |")
+                   f"{ratio(i8)} | {cell(u8, 'qnk_gflops')} |"
+                   + (f" {cell(d.get('w4'), 'qnk_gflops')} |" if w4 else ""))
             if threads == 1 and ghz:
                 row += (f" {100 * bf['qnk_gflops'] / (1024 * ghz):.0f}% |"
                         if bf else " |")
