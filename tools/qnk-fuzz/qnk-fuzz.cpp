@@ -2,9 +2,10 @@
 //
 // Parses each input as MLIR with every dialect qnk-opt knows, and runs what
 // parses and verifies through QNK's pipelines (the fast CPU pipeline for an
-// AVX2 and an AVX-512/AMX target, the reference pipeline, the LLVM lowering)
-// and each QNK pass alone. Diagnostics are swallowed: an error is a fine
-// answer to odd IR, a crash, an assert or undefined behaviour is not.
+// AVX2 and an AVX-512/AMX target and once with target, block sizes and
+// threads picked by a hash of the input, the reference pipeline, the LLVM
+// lowering) and each QNK pass alone. Diagnostics are swallowed: an error is
+// a fine answer to odd IR, a crash, an assert or undefined behaviour is not.
 // Nothing is executed.
 //
 //===----------------------------------------------------------------------===//
@@ -19,8 +20,9 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/xxhash.h"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -123,6 +125,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       qnk::buildCPUPipeline(pm, opts);
     });
   }
+  // Once more with the options a user may set, chosen by a hash of the
+  // input so that each input reproduces alone.
+  runOnCopy(*module, [&](OpPassManager &pm) {
+    uint64_t h = llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(data, size));
+    auto pick = [&](auto choices) {
+      auto c = choices[h % choices.size()];
+      h /= choices.size();
+      return c;
+    };
+    qnk::CPUPipelineOptions opts;
+    opts.target = pick(std::array<const char *, 5>{
+        "x86-64", "haswell", "znver4", "cascadelake", "alderlake"});
+    opts.kc = pick(std::array<int64_t, 5>{0, 1, 2, 3, 64});
+    opts.mc = pick(std::array<int64_t, 4>{0, 1, 5, 33});
+    opts.nc = pick(std::array<int64_t, 4>{0, 1, 7, 24});
+    opts.threads = pick(std::array<int64_t, 3>{1, 2, 3});
+    qnk::buildCPUPipeline(pm, opts);
+  });
   runOnCopy(*module, [](OpPassManager &pm) {
     qnk::CPUPipelineOptions opts;
     opts.target = "x86-64-v3";
