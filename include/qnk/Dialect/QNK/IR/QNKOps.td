@@ -406,4 +406,40 @@ def QNK_RequantizeOp : QNK_Op<"requantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Softmax
+//===----------------------------------------------------------------------===//
+
+def QNK_SoftmaxOp : QNK_Op<"softmax", [Pure]> {
+  let summary = "Softmax along one axis, with optional scale and additive mask";
+  let description = [{
+    `y = softmax(scale * ext(x) + ext(mask))` along `axis`, computed in f32:
+    with `t = scale * x + mask` (one f32 multiplication, then one addition;
+    without `scale` or `mask` that step is skipped),
+    `y_i = exp(t_i - m) / sum_j exp(t_j - m)` where `m = max_j t_j`.
+    `x` is a static ranked tensor of `f32`, `bf16` or `f16`, widened exactly;
+    the result has `x`'s shape and element type `f32` or `x`'s element type
+    (rounded to nearest even from the f32 value). `mask` (`f32`, `bf16` or
+    `f16`) has `x`'s rank and each of its dimensions equals `x`'s or is 1
+    (broadcast). A row whose every `t` is `-inf` (fully masked) gives zeros;
+    a NaN or `+inf` among a row's `t` gives a row of NaN. See
+    docs/numerics.md for the exact statement.
+
+    ```mlir
+    %y = qnk.softmax %x axis = 1 : tensor<8x1000xf32> -> tensor<8x1000xf32>
+    %p = qnk.softmax %s mask(%m : tensor<1x1x128x128xf32>) axis = 3
+           scale = 0.125 : tensor<2x8x128x128xbf16> -> tensor<2x8x128x128xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input,
+                       Optional<AnyRankedTensor>:$mask, I64Attr:$axis,
+                       OptionalAttr<F32Attr>:$scale);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input (`mask` `(` $mask^ `:` type($mask) `)`)? `axis` `=` $axis
+    (`scale` `=` $scale^)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QNK_OPS
