@@ -127,6 +127,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, int64_t threads) {
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   addTargetAndRaise(pm, opts);
   pm.addPass(createQNKPack());
+  QNKLowerSoftmaxOptions softmax;
+  softmax.threads = opts.threads;
+  pm.addPass(createQNKLowerSoftmax(softmax));
   buildBufferizePipeline(pm);
   QNKTileOptions tile;
   tile.kc = opts.kc;

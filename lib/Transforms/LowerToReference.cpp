@@ -8,6 +8,7 @@
 
 #include "qnk/Transforms/FloatDecode.h"
 #include "qnk/Transforms/Passes.h"
+#include "qnk/Transforms/Softmax.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -105,6 +106,7 @@ struct LowerToReferencePass
     patterns
         .add<LowerMatmul<qnk::MatmulOp, 0>, LowerMatmul<qnk::BatchMatmulOp, 1>>(
             &getContext());
+    qnk::populateLowerSoftmaxToReferencePatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

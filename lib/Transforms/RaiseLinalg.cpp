@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qnk/Transforms/Passes.h"
+#include "qnk/Transforms/Softmax.h"
 
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Matchers.h"
@@ -81,6 +82,7 @@ struct RaiseLinalgPass : qnk::impl::QNKRaiseLinalgBase<RaiseLinalgPass> {
     patterns.add<RaiseMatmul<linalg::MatmulOp, qnk::MatmulOp, 0>,
                  RaiseMatmul<linalg::BatchMatmulOp, qnk::BatchMatmulOp, 1>>(
         &getContext());
+    qnk::populateRaiseLinalgSoftmaxPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -76,6 +76,11 @@ static cl::opt<unsigned> benchRuns(
     "bench", cl::init(0),
     cl::desc("Time N runs after a warm-up; print median ms and GFLOP/s"),
     cl::value_desc("N"), cl::cat(category));
+static cl::opt<bool> runReference(
+    "reference",
+    cl::desc("Run (and --bench) the reference pipeline instead of the fast "
+             "one, to time the naive lowering"),
+    cl::cat(category));
 static cl::opt<bool> emitJSON("json",
                               cl::desc("Print one JSON object on stdout"),
                               cl::cat(category));
@@ -436,8 +441,9 @@ static int run(unsigned threads) {
   if (failed(prepareInputs(*entry, inputs)))
     return 1;
 
-  auto lowered =
-      lowerToLLVMDialect(module, entryName, Pipeline::Fast, *target, threads);
+  auto lowered = lowerToLLVMDialect(
+      module, entryName, runReference ? Pipeline::Reference : Pipeline::Fast,
+      *target, threads);
   if (failed(lowered))
     return 1;
   std::string assembly;

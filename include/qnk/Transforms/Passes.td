@@ -49,6 +49,7 @@ def QNKLowerToReference : Pass<"qnk-lower-to-reference"> {
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::vector::VectorDialect"];
 }
@@ -191,6 +192,34 @@ def QNKAnnotateLLVMTarget : Pass<"qnk-annotate-llvm-target", "mlir::ModuleOp"> {
     right CPU whatever `llc` is told, then drops the `qnk.target` module
     attribute so tools without QNK can read the module.
   }];
+}
+
+def QNKLowerSoftmax : Pass<"qnk-lower-softmax"> {
+  let summary = "Lower qnk.softmax to two vectorized passes over each row";
+  let description = [{
+    Rewrites each `qnk.softmax` along the innermost axis (on tensors, ahead
+    of bufferization) into a loop over rows (`scf.parallel` when `threads`
+    > 1) whose body makes two passes over the row in vectors of the
+    target's width (`#qnk.cpu_target`): an online max and sum (the running
+    sum rescaled by `exp(m_old - m_new)` once per step of four vectors, or
+    eight with 32 vector registers), then
+    `exp(t - m) * (1 / s)` stored. `exp` is QNK's own polynomial
+    (`qnk/Transforms/VectorExp.h`), never a library call; for the same reason
+    every f32 `math.exp` left in the module is rewritten to it too. Softmax
+    along another axis takes the reference lowering.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads to split the rows across (scf.parallel)">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::bufferization::BufferizationDialect",
+                           "mlir::linalg::LinalgDialect"];
 }
 
 #endif // QNK_TRANSFORMS_PASSES
