@@ -68,6 +68,7 @@ static void addTargetAndRaise(OpPassManager &pm,
   pm.addPass(createQNKRaiseLinalg());
   // Quantization ops have one exact element-wise statement, shared by the
   // reference and the fast pipeline.
+  pm.addPass(createQNKDecomposeEpilogues());
   pm.addPass(createQNKLowerQuantization());
 }
 

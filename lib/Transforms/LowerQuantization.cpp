@@ -36,9 +36,8 @@ AffineMap getScaleMap(MLIRContext *ctx, unsigned rank,
   case ScaleScheme::PerGroup:
     for (unsigned d = 0; d < rank; ++d) {
       AffineExpr e = getAffineDimExpr(d, ctx);
-      results.push_back(int64_t(d) == scheme.axis
-                            ? e.floorDiv(scheme.groupSize)
-                            : e);
+      results.push_back(int64_t(d) == scheme.axis ? e.floorDiv(scheme.groupSize)
+                                                  : e);
     }
     break;
   }
@@ -183,12 +182,11 @@ struct LowerDequantize : OpRewritePattern<DequantizeOp> {
                 b, loc, decodeFp8(b, loc, vec, b.getF32Type()), 0);
           } else {
             Value q = relabel(b, loc, args[0], signlessOf(storage));
-            Value i =
-                storage.isUnsignedInteger()
-                    ? arith::ExtUIOp::create(b, loc, b.getI32Type(), q)
-                          .getResult()
-                    : arith::ExtSIOp::create(b, loc, b.getI32Type(), q)
-                          .getResult();
+            Value i = storage.isUnsignedInteger()
+                          ? arith::ExtUIOp::create(b, loc, b.getI32Type(), q)
+                                .getResult()
+                          : arith::ExtSIOp::create(b, loc, b.getI32Type(), q)
+                                .getResult();
             if (hasZeroPoint)
               i = arith::SubIOp::create(b, loc, i, args[2]);
             x = arith::SIToFPOp::create(b, loc, b.getF32Type(), i);
@@ -208,15 +206,15 @@ struct LowerRequantize : OpRewritePattern<RequantizeOp> {
     Type storage = resultTy.getElementType();
     MLIRContext *ctx = op.getContext();
     unsigned rank = resultTy.getRank();
-    AffineMap map = op.getAxis()
-                        ? AffineMap::get(rank, 0,
-                                         getAffineDimExpr(*op.getAxis(), ctx))
-                        : AffineMap::get(rank, 0, {}, ctx);
+    AffineMap map =
+        op.getAxis()
+            ? AffineMap::get(rank, 0, getAffineDimExpr(*op.getAxis(), ctx))
+            : AffineMap::get(rank, 0, {}, ctx);
     SmallVector<AffineMap> maps = {map, map, AffineMap::get(rank, 0, {}, ctx)};
     Value result = buildElementwise(
         rewriter, op.getLoc(), op.getInput(),
-        {op.getMultiplier(), op.getShift(), op.getZeroPoint()}, maps,
-        resultTy, [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        {op.getMultiplier(), op.getShift(), op.getZeroPoint()}, maps, resultTy,
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
           Type i64 = b.getI64Type();
           auto c = [&](int64_t v) { return constI(b, loc, i64, v); };
           Value acc = arith::ExtSIOp::create(b, loc, i64, args[0]);
@@ -239,9 +237,9 @@ struct LowerRequantize : OpRewritePattern<RequantizeOp> {
               b, loc,
               arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rem,
                                     half),
-              arith::CmpIOp::create(
-                  b, loc, arith::CmpIPredicate::ne,
-                  arith::AndIOp::create(b, loc, q, c(1)), c(0)));
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                    arith::AndIOp::create(b, loc, q, c(1)),
+                                    c(0)));
           Value up = arith::AndIOp::create(
               b, loc, arith::OrIOp::create(b, loc, above, tie),
               arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, t,

@@ -61,6 +61,10 @@ struct LowerMatmul : OpRewritePattern<QnkOp> {
   using OpRewritePattern<QnkOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(QnkOp op,
                                 PatternRewriter &rewriter) const override {
+    if constexpr (std::is_same_v<QnkOp, qnk::MatmulOp>)
+      if (op.hasEpilogue())
+        return rewriter.notifyMatchFailure(op, "epilogues are decomposed "
+                                               "first");
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     auto cTy = cast<RankedTensorType>(op.getC().getType());
@@ -108,6 +112,12 @@ struct LowerToReferencePass
             &getContext());
     qnk::populateLowerSoftmaxToReferencePatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    WalkResult left = getOperation()->walk([](qnk::MatmulOp op) {
+      op.emitOpError("has an epilogue: run qnk-decompose-epilogues first");
+      return WalkResult::interrupt();
+    });
+    if (left.wasInterrupted())
       signalPassFailure();
   }
 };

@@ -48,6 +48,10 @@ Value packOperand(OpBuilder &b, Location loc, Value src, int64_t panelDim,
 template <typename QnkOp, unsigned Batch>
 LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
   {
+    if constexpr (std::is_same_v<QnkOp, MatmulOp>)
+      if (op.hasEpilogue())
+        return op.emitOpError("has an epilogue: run qnk-decompose-epilogues "
+                              "first");
     CPUTargetAttr target = lookupCPUTarget(op);
     if (!target)
       return op.emitOpError("needs a #qnk.cpu_target: run qnk-set-target "

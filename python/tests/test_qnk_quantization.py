@@ -184,3 +184,62 @@ def test_requantize_fixed_point(storage, rng):
     z = np.array(lo + (hi - lo) // 3, np.int32)
     got = kernel(acc, m, sh, z).astype(np.int64)
     np.testing.assert_array_equal(got, ref_requantize(acc, m, sh, z, lo, hi))
+
+
+def epilogue_source(m, n, k, a_elt, b_elt, clauses, out_elt, extra_args):
+    args = [f"%x: tensor<{m}x{k}x{a_elt}>", f"%w: tensor<{n}x{k}x{b_elt}>"] + extra_args
+    return (f"func.func @f({', '.join(args)}) -> tensor<{m}x{n}x{out_elt}> {{\n"
+            f"  %y = qnk.matmul %x, %w transpose_b {clauses} : tensor<{m}x{k}x{a_elt}>, "
+            f"tensor<{n}x{k}x{b_elt}> -> tensor<{m}x{n}x{out_elt}>\n"
+            f"  return %y : tensor<{m}x{n}x{out_elt}>\n}}\n")
+
+
+def test_w8a8_relu_requantized_bit_exact(rng):
+    """Per-token and per-channel scales, bias, ReLU, int8 output: every step
+    is exact IEEE f32 arithmetic or integer rounding, so numpy agrees bit for
+    bit."""
+    m, n, k = 21, 40, 96
+    src = epilogue_source(
+        m, n, k, "i8", "i8",
+        f"dequantize(%sx, %sw : tensor<{m}xf32>, tensor<{n}xf32>) "
+        f"bias(%b : tensor<{n}xf32>) activation(relu) quantize(%so : tensor<f32>) "
+        f"zero_point(%zo : tensor<i32>)", "i8",
+        [f"%sx: tensor<{m}xf32>", f"%sw: tensor<{n}xf32>", f"%b: tensor<{n}xf32>",
+         "%so: tensor<f32>", "%zo: tensor<i32>"])
+    kernel = qnk.compile(src, "f")
+    x = rng.integers(-128, 128, (m, k)).astype(np.int8)
+    w = rng.integers(-128, 128, (n, k)).astype(np.int8)
+    sx = rng.uniform(0.001, 0.02, m).astype(np.float32)
+    sw = rng.uniform(0.001, 0.02, n).astype(np.float32)
+    b = rng.uniform(-1, 1, n).astype(np.float32)
+    so, zo = np.array(0.02, np.float32), np.array(-5, np.int32)
+    got = kernel(x, w, sx, sw, b, so, zo)
+    acc = (x.astype(np.int64) @ w.astype(np.int64).T).astype(np.float32)
+    y = acc * sx[:, None] * sw[None, :] + b[None, :]
+    y = np.maximum(y, np.float32(0))
+    want = ref_quantize_int(y, so, zo, -128, 127)
+    np.testing.assert_array_equal(got.astype(np.int64), want)
+
+
+@pytest.mark.parametrize("activation", ["gelu", "gelu_tanh", "silu"])
+def test_activations_against_numpy(activation, rng):
+    """Transcendental activations are polynomials: within a few f32 ulps of
+    the float64 formulas."""
+    import math
+    m, n, k = 9, 30, 50
+    src = epilogue_source(m, n, k, "f32", "f32",
+                          f"bias(%b : tensor<{n}xf32>) activation({activation})",
+                          "f32", [f"%b: tensor<{n}xf32>"])
+    kernel = qnk.compile(src, "f")
+    x = rng.standard_normal((m, k)).astype(np.float32) / 3
+    w = rng.standard_normal((n, k)).astype(np.float32) / 3
+    b = rng.uniform(-3, 3, n).astype(np.float32)
+    got = kernel(x, w, b).astype(np.float64)
+    v = x.astype(np.float64) @ w.astype(np.float64).T + b
+    if activation == "gelu":
+        want = 0.5 * v * (1 + np.vectorize(math.erf)(v / math.sqrt(2)))
+    elif activation == "gelu_tanh":
+        want = 0.5 * v * (1 + np.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v**3)))
+    else:
+        want = v / (1 + np.exp(-v))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

@@ -54,6 +54,24 @@ def QNKLowerToReference : Pass<"qnk-lower-to-reference"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def QNKDecomposeEpilogues : Pass<"qnk-decompose-epilogues"> {
+  let summary = "Split qnk.matmul epilogues into element-wise ops";
+  let description = [{
+    A `qnk.matmul` with `dequantize`, `bias`, `activation` or `quantize`
+    clauses becomes a plain `qnk.matmul` (accumulator type) followed by one
+    element-wise `linalg.generic` (f32) and, for `quantize`, a
+    `qnk.quantize`. erf, tanh and exp are expanded into upstream MLIR's
+    polynomial approximations. Both pipelines run it, so the epilogue's
+    numbers are the same in each.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::x86vector::X86VectorDialect"];
+}
+
 def QNKLowerQuantization : Pass<"qnk-lower-quantization"> {
   let summary = "Lower qnk.quantize / dequantize / requantize to linalg";
   let description = [{

@@ -247,7 +247,8 @@ static std::string typeStr(Type t) {
 static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
                                       RankedTensorType bTy,
                                       RankedTensorType cTy, bool transA,
-                                      bool transB, unsigned batchRank) {
+                                      bool transB, unsigned batchRank,
+                                      bool hasEpilogue = false) {
   unsigned rank = 2 + batchRank;
   StringRef what = batchRank ? "batched operands" : "operands";
   if (aTy.getRank() != rank || bTy.getRank() != rank || cTy.getRank() != rank)
@@ -264,7 +265,8 @@ static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
            << "; supported: f32 x f32, bf16 x bf16, f16 x f16, fp8 x fp8 and "
               "fp8 x bf16 (f8E4M3FN, f8E5M2, either side), and integers "
               "{i8, ui8, i4, ui4} x {i8, i4, ui4}";
-  if (cTy.getElementType() != accTy)
+  // An epilogue decides the result type (verified with the epilogue).
+  if (!hasEpilogue && cTy.getElementType() != accTy)
     return op->emitOpError()
            << "result element type must be " << typeStr(accTy) << " for "
            << typeStr(aTy.getElementType()) << " operands, got "
@@ -288,9 +290,11 @@ static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
 }
 
 LogicalResult MatmulOp::verify() {
-  return verifyMatmulLike(*this, getA().getType(), getB().getType(),
-                          getC().getType(), getTransposeA(), getTransposeB(),
-                          0);
+  if (failed(verifyMatmulLike(*this, getA().getType(), getB().getType(),
+                              getC().getType(), getTransposeA(),
+                              getTransposeB(), 0, hasEpilogue())))
+    return failure();
+  return verifyMatmulEpilogue(*this);
 }
 
 LogicalResult BatchMatmulOp::verify() {

@@ -23,10 +23,9 @@ static LogicalResult verifyScaleShape(Operation *op, RankedTensorType input,
     return op->emitOpError("group_size needs an axis");
   if (!axis) {
     if (scale.getRank() != 0)
-      return op->emitOpError()
-             << "expects a rank-0 " << what
-             << " without an axis (one per tensor), got rank "
-             << scale.getRank();
+      return op->emitOpError() << "expects a rank-0 " << what
+                               << " without an axis (one per tensor), got rank "
+                               << scale.getRank();
     scheme = {ScaleScheme::PerTensor, -1, 1};
     return success();
   }
@@ -35,8 +34,8 @@ static LogicalResult verifyScaleShape(Operation *op, RankedTensorType input,
                              << "rank-" << rank << " input";
   int64_t dim = input.getDimSize(*axis);
   if (!groupSize) {
-    if (scale.getRank() != 1 || (!ShapedType::isDynamic(dim) &&
-                                 scale.getDimSize(0) != dim))
+    if (scale.getRank() != 1 ||
+        (!ShapedType::isDynamic(dim) && scale.getDimSize(0) != dim))
       return op->emitOpError()
              << "expects a " << what << " of shape [" << dim
              << "] (one per channel along axis " << *axis << ")";
@@ -44,8 +43,8 @@ static LogicalResult verifyScaleShape(Operation *op, RankedTensorType input,
     return success();
   }
   if (*groupSize <= 0)
-    return op->emitOpError() << "group_size must be positive, got "
-                             << *groupSize;
+    return op->emitOpError()
+           << "group_size must be positive, got " << *groupSize;
   if (!ShapedType::isDynamic(dim) && dim % *groupSize != 0)
     return op->emitOpError()
            << "group size " << *groupSize << " does not divide dimension "
@@ -57,8 +56,7 @@ static LogicalResult verifyScaleShape(Operation *op, RankedTensorType input,
     int64_t expected = input.getDimSize(d);
     if (d == *axis && !ShapedType::isDynamic(expected))
       expected /= *groupSize;
-    if (!ShapedType::isDynamic(expected) &&
-        scale.getDimSize(d) != expected)
+    if (!ShapedType::isDynamic(expected) && scale.getDimSize(d) != expected)
       return op->emitOpError()
              << what << " dimension " << d << " must be " << expected
              << " (groups of " << *groupSize << " along axis " << *axis
@@ -80,8 +78,8 @@ static LogicalResult verifyScaled(Operation *op, Value input, Value scale,
   if (inTy.getShape() != outTy.getShape())
     return op->emitOpError("result shape must equal the input shape");
   if (!scaleTy.getElementType().isF32())
-    return op->emitOpError() << "scale must hold f32, got "
-                             << scaleTy.getElementType();
+    return op->emitOpError()
+           << "scale must hold f32, got " << scaleTy.getElementType();
   ScaleScheme scheme;
   if (failed(verifyScaleShape(op, inTy, scaleTy, "scale", axis, groupSize,
                               scheme)))
@@ -93,8 +91,8 @@ static LogicalResult verifyScaled(Operation *op, Value input, Value scale,
                              << " is a floating-point storage type";
   auto zpTy = cast<RankedTensorType>(zeroPoint.getType());
   if (!zpTy.getElementType().isSignlessInteger(32))
-    return op->emitOpError() << "zero point must hold i32, got "
-                             << zpTy.getElementType();
+    return op->emitOpError()
+           << "zero point must hold i32, got " << zpTy.getElementType();
   if (zpTy.getShape() != scaleTy.getShape())
     return op->emitOpError("zero point must have the shape of the scale");
   return success();
@@ -160,8 +158,8 @@ LogicalResult RequantizeOp::verify() {
       return emitOpError() << what << " must hold i32, got "
                            << ty.getElementType();
     ScaleScheme scheme;
-    if (failed(verifyScaleShape(*this, inTy, ty, what, getAxis(),
-                                std::nullopt, scheme)))
+    if (failed(verifyScaleShape(*this, inTy, ty, what, getAxis(), std::nullopt,
+                                scheme)))
       return failure();
   }
   auto zpTy = cast<RankedTensorType>(getZeroPoint().getType());

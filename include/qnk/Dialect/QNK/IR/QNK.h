@@ -43,6 +43,9 @@ bool isQuantizedStorageType(mlir::Type t);
 llvm::SmallVector<mlir::AffineMap, 3>
 getMatmulIndexingMaps(mlir::MLIRContext *ctx, unsigned batchRank,
                       bool transposeA, bool transposeB);
+/// Checks the epilogue clauses of a qnk.matmul (scales, bias, activation,
+/// output quantization) against its shapes and result type.
+mlir::LogicalResult verifyMatmulEpilogue(MatmulOp op);
 /// Registers the bufferization models of the destination-style qnk ops.
 void registerBufferizableOpInterfaceExternalModels(
     mlir::DialectRegistry &registry);

@@ -163,10 +163,20 @@ def QNK_NanoKernelAttr : QNK_Attr<"NanoKernel", "nanokernel"> {
 // Operations
 //===----------------------------------------------------------------------===//
 
+def QNK_Activation : I32EnumAttr<"Activation",
+    "an element-wise activation of a matmul epilogue", [
+  I32EnumAttrCase<"relu", 0>,
+  I32EnumAttrCase<"gelu", 1>,
+  I32EnumAttrCase<"gelu_tanh", 2>,
+  I32EnumAttrCase<"silu", 3>
+]> {
+  let cppNamespace = "::qnk";
+}
+
 class QNK_Op<string mnemonic, list<Trait> traits = []>
     : Op<QNK_Dialect, mnemonic, traits>;
 
-def QNK_MatmulOp : QNK_Op<"matmul", [Pure]> {
+def QNK_MatmulOp : QNK_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
   let summary = "Matrix multiplication with exact low-precision semantics";
   let description = [{
     `C[m, n] = sum_k ext(A[m, k]) * ext(B[k, n])` with A of shape `M×K`, B of
@@ -185,19 +195,61 @@ def QNK_MatmulOp : QNK_Op<"matmul", [Pure]> {
     `transpose_a` means A is stored `K×M`; `transpose_b` means B is stored
     `N×K` (the layout of a PyTorch `Linear` weight).
 
+    **Epilogue.** Optional clauses turn the accumulators into the result
+    element by element, in this order (docs/numerics.md states each step):
+
+    * `dequantize(%sa, %sb)`: `y = f32(acc) * sa * sb` — two IEEE f32
+      products; `sa` is rank 0 (per tensor) or `[M]` (per row: per token),
+      `sb` rank 0 or `[N]` (per output channel), both f32;
+    * `bias(%bias)`: `y = y + bias[n]`, bias `[N]` f32;
+    * `activation(relu | gelu | gelu_tanh | silu)`;
+    * `quantize(%so)` with optional `zero_point(%zo)`: `qnk.quantize` of `y`
+      with the rank-0 f32 scale `so` (and i32 zero point) to the result
+      element type (i8, ui8, i4, ui4, f8E4M3FN, f8E5M2).
+
+    With any clause the result holds f32 (or the quantized type); without,
+    the accumulator type.
+
     ```mlir
     %c = qnk.matmul %a, %b : tensor<128x256xbf16>, tensor<256x64xbf16>
            -> tensor<128x64xf32>
     %d = qnk.matmul %x, %w transpose_b : tensor<16x4096xf32>,
            tensor<11008x4096xf32> -> tensor<16x11008xf32>
+    // W8A8 with per-token and per-channel scales, bias and SiLU, requantized.
+    %y = qnk.matmul %x, %w transpose_b
+           dequantize(%sx, %sw : tensor<16xf32>, tensor<1024xf32>)
+           bias(%bias : tensor<1024xf32>) activation(silu)
+           quantize(%so : tensor<f32>) zero_point(%zo : tensor<i32>)
+           : tensor<16x4096xi8>, tensor<1024x4096xi8> -> tensor<16x1024xi8>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b,
-                       UnitAttr:$transpose_a, UnitAttr:$transpose_b);
+                       Optional<AnyRankedTensor>:$a_scale,
+                       Optional<AnyRankedTensor>:$b_scale,
+                       Optional<AnyRankedTensor>:$bias,
+                       Optional<AnyRankedTensor>:$out_scale,
+                       Optional<AnyRankedTensor>:$out_zero_point,
+                       UnitAttr:$transpose_a, UnitAttr:$transpose_b,
+                       OptionalAttr<QNK_Activation>:$activation);
   let results = (outs AnyRankedTensor:$c);
   let assemblyFormat = [{
     $a `,` $b (`transpose_a` $transpose_a^)? (`transpose_b` $transpose_b^)?
+    (`dequantize` `(` $a_scale^ `,` $b_scale `:` type($a_scale) `,`
+        type($b_scale) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    (`activation` `(` $activation^ `)`)?
+    (`quantize` `(` $out_scale^ `:` type($out_scale) `)`)?
+    (`zero_point` `(` $out_zero_point^ `:` type($out_zero_point) `)`)?
     attr-dict `:` type($a) `,` type($b) `->` type($c)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$c, "::mlir::Value":$a, "::mlir::Value":$b,
+                   CArg<"bool", "false">:$transposeA,
+                   CArg<"bool", "false">:$transposeB)>
+  ];
+  let extraClassDeclaration = [{
+    /// True if any epilogue clause is present.
+    bool hasEpilogue();
   }];
   let hasVerifier = 1;
 }
