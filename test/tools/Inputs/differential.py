@@ -1,4 +1,5 @@
-"""Differential test: random qnk.matmul programs through the fast pipeline,
+"""Differential test: random qnk.matmul programs (with and without epilogue
+clauses) and quantize/dequantize programs through the fast pipeline,
 compared with the reference lowering by `qnk-run --verify`.
 
 Shapes include 1, primes and non-multiples of every register block; types,
@@ -22,7 +23,90 @@ TYPES = [("f32", "f32", "f32"), ("bf16", "bf16", "f32"), ("f16", "f16", "f32"),
 DIMS = [1, 2, 3, 5, 7, 13, 16, 17, 31, 37, 64, 97, 129, 257]
 
 
+ACTIVATIONS = ["relu", "gelu", "gelu_tanh", "silu"]
+STORAGE = ["i8", "ui8", "i4", "ui4", "f8E4M3FN", "f8E5M2"]
+
+
+def tensor(shape, elt):
+    return "tensor<" + "".join(f"{d}x" for d in shape) + elt + ">"
+
+
+def epilogue_program(rng):
+    """A 2-D qnk.matmul with random epilogue clauses."""
+    ta, tb, tc = rng.choice(TYPES)
+    m, n, k = (rng.choice(DIMS) for _ in range(3))
+    trans_b = rng.random() < 0.5
+    args = [f"%a: {tensor((m, k), ta)}",
+            f"%b: {tensor((n, k) if trans_b else (k, n), tb)}"]
+    clauses = []
+    integer = tc == "i32"
+    if integer or rng.random() < 0.5:
+        sa = (m,) if rng.random() < 0.5 else ()
+        sb = (n,) if rng.random() < 0.5 else ()
+        args += [f"%sa: {tensor(sa, 'f32')}", f"%sb: {tensor(sb, 'f32')}"]
+        clauses.append(f"dequantize(%sa, %sb : {tensor(sa, 'f32')}, {tensor(sb, 'f32')})")
+    if rng.random() < 0.5:
+        args.append(f"%bias: {tensor((n,), 'f32')}")
+        clauses.append(f"bias(%bias : {tensor((n,), 'f32')})")
+    if rng.random() < 0.7:
+        clauses.append(f"activation({rng.choice(ACTIVATIONS)})")
+    out = "f32"
+    if rng.random() < 0.5:
+        out = rng.choice(STORAGE)
+        args.append("%so: tensor<f32>")
+        clauses.append("quantize(%so : tensor<f32>)")
+        if out in ("i8", "ui8", "i4", "ui4") and rng.random() < 0.5:
+            args.append("%zo: tensor<i32>")
+            clauses.append("zero_point(%zo : tensor<i32>)")
+    if not clauses:
+        clauses.append("activation(relu)")
+    a_ty = tensor((m, k), ta)
+    b_ty = tensor((n, k) if trans_b else (k, n), tb)
+    c_ty = tensor((m, n), out)
+    flags = " transpose_b" if trans_b else ""
+    return (f"func.func @mm({', '.join(args)}) -> {c_ty} {{\n"
+            f"  %c = qnk.matmul %a, %b{flags} {' '.join(clauses)} : {a_ty}, "
+            f"{b_ty} -> {c_ty}\n  return %c : {c_ty}\n}}\n")
+
+
+def quant_program(rng):
+    """qnk.quantize or qnk.dequantize with a random scale scheme."""
+    rank = rng.choice([1, 2, 3])
+    shape = [rng.choice([1, 2, 3, 5, 7, 16, 33]) for _ in range(rank)]
+    storage = rng.choice(STORAGE)
+    scheme = rng.choice(["tensor", "axis", "group"])
+    axis = rng.randrange(rank)
+    attrs, scale = "", ()
+    if scheme == "axis":
+        attrs, scale = f" axis = {axis}", (shape[axis],)
+    elif scheme == "group":
+        group = rng.choice([1, 2, 4])
+        shape[axis] *= group
+        attrs = f" axis = {axis} group_size = {group}"
+        scale = tuple(d // group if i == axis else d for i, d in enumerate(shape))
+    zp = storage in ("i8", "ui8", "i4", "ui4") and rng.random() < 0.5
+    real = rng.choice(["f32", "bf16", "f16"])
+    quantize = rng.random() < 0.5
+    src_ty = tensor(shape, real if quantize else storage)
+    dst_ty = tensor(shape, storage if quantize else "f32")
+    args = [f"%x: {src_ty}", f"%s: {tensor(scale, 'f32')}"]
+    operands, types = "%x, %s", [src_ty, tensor(scale, "f32")]
+    if zp:
+        args.append(f"%z: {tensor(scale, 'i32')}")
+        operands += ", %z"
+        types.append(tensor(scale, "i32"))
+    op = "qnk.quantize" if quantize else "qnk.dequantize"
+    return (f"func.func @mm({', '.join(args)}) -> {dst_ty} {{\n"
+            f"  %r = {op} {operands}{attrs} : {', '.join(types)} -> {dst_ty}\n"
+            f"  return %r : {dst_ty}\n}}\n")
+
+
 def program(rng):
+    kind = rng.random()
+    if kind < 0.15:
+        return epilogue_program(rng)
+    if kind < 0.25:
+        return quant_program(rng)
     ta, tb, tc = rng.choice(TYPES)
     m, n, k = (rng.choice(DIMS) for _ in range(3))
     trans_a, trans_b = rng.random() < 0.25, rng.random() < 0.3
