@@ -67,6 +67,29 @@ qnk::runner::getFeaturesMissingOnHost(const TargetSpec &target) {
   return missing;
 }
 
+llvm::Expected<TargetSpec>
+qnk::runner::restrictToHost(const TargetSpec &target,
+                            llvm::SmallVectorImpl<std::string> &dropped) {
+  llvm::SmallVector<std::string> blocking;
+  for (const std::string &f : getFeaturesMissingOnHost(target))
+    (isIntrinsicOnlyFeature(f) ? dropped : blocking).push_back(f);
+  if (!blocking.empty()) {
+    std::string off;
+    for (const std::string &f : blocking)
+      off += (off.empty() ? "-" : ",-") + f;
+    return llvm::createStringError(
+        "target '" + target.name + "' (" + target.resolved.cpu +
+        ") needs CPU features this machine lacks: " +
+        llvm::join(blocking, ", ") + " (turn them off with " + off + ")");
+  }
+  if (dropped.empty())
+    return target;
+  std::vector<std::string> overrides = target.overrides;
+  for (const std::string &f : dropped)
+    overrides.push_back("-" + f);
+  return resolveTarget(target.name, overrides);
+}
+
 bool qnk::runner::isIntrinsicOnlyFeature(llvm::StringRef feature) {
   // System and special-purpose instructions: LLVM's x86 backend emits them
   // only for their intrinsics, never to implement ordinary IR, and the QNK
@@ -352,25 +375,37 @@ JITKernel::create(ModuleOp lowered, const EntryInfo &entry,
 
 JITKernel::Call JITKernel::bind(llvm::ArrayRef<const Tensor *> inputs,
                                 llvm::ArrayRef<Tensor *> results) const {
+  llvm::SmallVector<void *> buffers;
+  llvm::SmallVector<TensorSpec> types;
+  for (const Tensor *t : inputs) {
+    // The kernel only reads its inputs.
+    buffers.push_back(const_cast<uint8_t *>(t->data()));
+    types.push_back(t->getType());
+  }
+  for (Tensor *t : results) {
+    buffers.push_back(t->data());
+    types.push_back(t->getType());
+  }
+  return bindBuffers(buffers, types);
+}
+
+JITKernel::Call JITKernel::bindBuffers(llvm::ArrayRef<void *> buffers,
+                                       llvm::ArrayRef<TensorSpec> types) const {
   Call call;
   call.fn = packedFn;
-  auto addDescriptor = [&](const Tensor &t) {
+  for (auto [buffer, type] : llvm::zip_equal(buffers, types)) {
     // Allocated and aligned pointer, offset, sizes, row-major strides.
-    auto address = int64_t(reinterpret_cast<intptr_t>(t.data()));
+    auto address = int64_t(reinterpret_cast<intptr_t>(buffer));
     call.fields.push_back(address);
     call.fields.push_back(address);
     call.fields.push_back(0);
-    llvm::SmallVector<int64_t> shape = t.getType().getMemRefShape();
+    llvm::SmallVector<int64_t> shape = type.getMemRefShape();
     call.fields.insert(call.fields.end(), shape.begin(), shape.end());
     llvm::SmallVector<int64_t> strides(shape.size(), 1);
     for (size_t d = shape.size(); d > 1; --d)
       strides[d - 2] = strides[d - 1] * shape[d - 1];
     call.fields.insert(call.fields.end(), strides.begin(), strides.end());
-  };
-  for (const Tensor *t : inputs)
-    addDescriptor(*t);
-  for (const Tensor *t : results)
-    addDescriptor(*t);
+  }
   // The packed wrapper loads each argument through its own pointer.
   for (int64_t &field : call.fields)
     call.pointers.push_back(&field);

@@ -297,6 +297,14 @@ llvm::Expected<TargetSpec> resolveTarget(llvm::StringRef name,
 llvm::SmallVector<std::string>
 getFeaturesMissingOnHost(const TargetSpec &target);
 
+/// `target` made safe to run here: fails, naming them, if it enables
+/// features this CPU lacks, except intrinsic-only ones
+/// (isIntrinsicOnlyFeature), which are turned off instead and listed in
+/// `dropped` (the code is the same).
+llvm::Expected<TargetSpec>
+restrictToHost(const TargetSpec &target,
+               llvm::SmallVectorImpl<std::string> &dropped);
+
 /// Linux hands out the AMX tile state only on request: asks for it
 /// (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) when `target` has
 /// AMX, and fails with the reason if the kernel refuses. A no-op otherwise.
@@ -368,6 +376,11 @@ public:
   /// call. The tensors must outlive the call.
   Call bind(llvm::ArrayRef<const Tensor *> inputs,
             llvm::ArrayRef<Tensor *> results) const;
+  /// As bind(), for buffers the caller owns (a numpy array's data):
+  /// `buffers[i]` holds a dense, row-major tensor of `types[i]`, the inputs
+  /// first, then the results.
+  Call bindBuffers(llvm::ArrayRef<void *> buffers,
+                   llvm::ArrayRef<TensorSpec> types) const;
 
 private:
   JITKernel() = default;
