@@ -23,10 +23,13 @@ if ((${#missing[@]})); then
 fi
 
 PY=${PYTHON:-python3}
-if ! $PY -c "import numpy, ml_dtypes, pytest" 2>/dev/null; then
-  echo "== installing Python packages: numpy ml_dtypes pytest"
-  $PY -m pip install -q numpy ml_dtypes pytest 2>/dev/null ||
-    $PY -m pip install -q --break-system-packages numpy ml_dtypes pytest
+# nanobind builds the Python extension (python/); scikit-build-core is the
+# backend of `pip install ./python`.
+PY_PACKAGES=(numpy ml_dtypes pytest nanobind scikit-build-core)
+if ! $PY -c "import numpy, ml_dtypes, pytest, nanobind, scikit_build_core" 2>/dev/null; then
+  echo "== installing Python packages: ${PY_PACKAGES[*]}"
+  $PY -m pip install -q "${PY_PACKAGES[@]}" 2>/dev/null ||
+    $PY -m pip install -q --break-system-packages "${PY_PACKAGES[@]}"
 fi
 
 LLVM=/usr/lib/llvm-22
@@ -34,6 +37,7 @@ cmake -S . -B "$BUILD_DIR" -G Ninja \
   -DMLIR_DIR=$LLVM/lib/cmake/mlir \
   -DCMAKE_C_COMPILER=$LLVM/bin/clang -DCMAKE_CXX_COMPILER=$LLVM/bin/clang++ \
   -DLLVM_EXTERNAL_LIT=$LLVM/bin/lit -DCMAKE_BUILD_TYPE=Release \
+  -DPython_EXECUTABLE="$($PY -c 'import sys; print(sys.executable)')" \
   ${QNK_CMAKE_ARGS:-} > "$BUILD_DIR.cmake.log" 2>&1 ||
   { cat "$BUILD_DIR.cmake.log"; exit 1; }
 ninja -C "$BUILD_DIR"

@@ -1,23 +1,24 @@
 """QNK: compile MLIR matmul kernels for x86 CPUs and call them on numpy arrays.
 
-The package drives the QNK command-line tools (``qnk-compile``, ``qnk-opt``):
+The compiler runs in process (the ``qnk._qnk`` extension links QNK's
+libraries), and kernels are JIT-compiled for this machine:
 
 >>> import numpy as np, qnk
->>> src = qnk.matmul_source("f32", "f32", m=64, n=48, k=32)
->>> mm = qnk.compile(src, "matmul")
+>>> mm = qnk.compile(qnk.matmul("f32", "f32", m=64, n=48, k=32))
 >>> mm.signature
 'matmul(arg0: tensor<64x32xf32>, arg1: tensor<32x48xf32>) -> tensor<64x48xf32>'
 >>> c = mm(np.ones((64, 32), np.float32), np.ones((32, 48), np.float32))
 
-The tools are found through ``$QNK_TOOLS_DIR``, else the ``build/bin``
-directory of the source checkout the package lives in, else ``PATH``.
+:func:`compile_library` and :func:`load` handle shared libraries compiled
+ahead of time (also for other CPUs).
 """
 
-from ._builder import accumulator_type, matmul_source
-from ._compiler import compile, opt  # noqa: A004 (qnk.compile by design)
+from ._builder import Module, accumulator_type, matmul, matmul_source
+from ._compiler import (  # noqa: A004 (qnk.compile by design)
+    compile, compile_library, cpu_pipeline, ir_after_each_pass, load, opt)
 from ._errors import CompileError, QNKError, ToolNotFoundError
 from ._kernel import Kernel, TensorSpec
-from ._tools import find_tool
+from ._tools import find_compiler_driver, find_tool
 from ._types import DTYPES
 
 __version__ = "0.1.0"
@@ -26,12 +27,19 @@ __all__ = [
     "CompileError",
     "DTYPES",
     "Kernel",
+    "Module",
     "QNKError",
     "TensorSpec",
     "ToolNotFoundError",
     "accumulator_type",
     "compile",
+    "compile_library",
+    "cpu_pipeline",
+    "find_compiler_driver",
     "find_tool",
+    "ir_after_each_pass",
+    "load",
+    "matmul",
     "matmul_source",
     "opt",
 ]

@@ -1,11 +1,15 @@
-"""``qnk.matmul_source``: writing qnk.matmul modules."""
+"""``qnk.matmul`` and ``qnk.matmul_source``: writing qnk.matmul modules."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ._types import FLOAT_TYPES, INT_TYPES, mlir_type
+
+if TYPE_CHECKING:
+    from ._kernel import Kernel
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$.]*")
 
@@ -85,3 +89,44 @@ def matmul_source(a_type: Any, b_type: Any, m: int, n: int, k: int,
         f"  %c = {op} %a, %b {flags}: {a_ty}, {b_ty} -> {c_ty}\n"
         f"  return %c : {c_ty}\n"
         f"}}\n")
+
+
+@dataclass(frozen=True)
+class Module:
+    """An MLIR module with a known entry function, as :func:`qnk.matmul`
+    writes it. Everything that takes MLIR text takes it too
+    (:func:`qnk.compile` then defaults to its entry); ``str()`` gives the
+    text.
+
+    Attributes:
+        text: The module's MLIR text.
+        entry: The name of the function to compile.
+    """
+
+    text: str
+    entry: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def compile(self, target: str = "host", features: Iterable[str] | str = (),
+                threads: int = 1) -> Kernel:
+        """:func:`qnk.compile` of this module's entry."""
+        from ._compiler import compile as compile_source
+        return compile_source(self, self.entry, target=target,
+                              features=features, threads=threads)
+
+
+def matmul(a_type: Any, b_type: Any, m: int, n: int, k: int,
+           transpose_b: bool = False, batch: int | None = None, *,
+           transpose_a: bool = False, entry: str = "matmul") -> Module:
+    """Build a module computing ``A @ B``: :func:`matmul_source` (which
+    documents the arguments and errors) as a :class:`Module`, ready for
+    ``qnk.compile(module)`` or ``module.compile(target=...)``.
+
+    >>> mm = qnk.matmul("bf16", "bf16", 16, 1024, 4096, transpose_b=True)
+    >>> linear = mm.compile(threads=2)
+    """
+    text = matmul_source(a_type, b_type, m, n, k, transpose_b, batch,
+                         transpose_a=transpose_a, entry=entry)
+    return Module(text, entry)

@@ -1,4 +1,5 @@
-"""``qnk.compile`` and ``qnk.opt``: driving qnk-compile and qnk-opt."""
+"""``qnk.compile``, ``qnk.opt`` and friends: the extension's compiler, called
+in process; ``qnk.compile_library`` / ``qnk.load`` for shared libraries."""
 
 from __future__ import annotations
 
@@ -6,16 +7,24 @@ import ctypes
 import ctypes.util
 import os
 import tempfile
-import uuid
+import warnings
 from pathlib import Path
 from typing import Iterable, Union
 
-from ._errors import QNKError
-from ._kernel import Kernel, parse_header
-from ._tools import run_tool
+from ._errors import CompileError, QNKError
+from ._kernel import Kernel, TensorSpec, parse_header
+from ._tools import find_compiler_driver, run_command
 
-#: MLIR text, or the path of a .mlir file.
-Source = Union[str, "os.PathLike[str]"]
+try:
+    from . import _qnk
+except ImportError as _error:  # pragma: no cover (an unbuilt checkout)
+    raise ImportError(
+        "the qnk extension (qnk._qnk) is missing: import qnk from a build "
+        "tree (PYTHONPATH=<build>/python_packages, built with nanobind "
+        "installed) or install it with `pip install ./python`") from _error
+
+#: MLIR text, the path of a .mlir file, or a :class:`qnk.Module`.
+Source = Union[str, "os.PathLike[str]", "Module"]
 
 #: LLVM's OpenMP runtime, which multi-threaded kernels link against.
 #: ``$QNK_LIBOMP`` overrides it.
@@ -23,22 +32,74 @@ LIBOMP = "/usr/lib/llvm-22/lib/libomp.so.5"
 _openmp: ctypes.CDLL | None = None
 
 
-def compile(source: Source, entry: str, target: str = "host",  # noqa: A001
-            features: Iterable[str] | str = (), threads: int = 1) -> Kernel:
-    """Compile the function ``entry`` of an MLIR module into a callable kernel.
+def _read_source(source: Source, text_name: str) -> tuple[str, str]:
+    """The module's text and the name its diagnostics give it."""
+    from ._builder import Module
+    if isinstance(source, Module):
+        return source.text, text_name
+    if isinstance(source, os.PathLike):
+        path = os.path.abspath(os.fspath(source))
+        try:
+            return Path(path).read_text(), path
+        except OSError as error:
+            raise CompileError(f"cannot read {path}: {error}") from error
+    if isinstance(source, str):
+        return source, text_name
+    raise TypeError("source must be MLIR text (str), a path or a qnk.Module")
 
-    Runs ``qnk-compile --shared`` on the module, loads the shared library it
-    links and reads the entry's signature from the C header it writes.
+
+def _entry_of(source: Source, entry: str | None) -> str:
+    from ._builder import Module
+    if entry is None and isinstance(source, Module):
+        entry = source.entry
+    if not isinstance(entry, str) or not entry:
+        raise TypeError("entry must be a non-empty function name")
+    return entry
+
+
+def _target_options(target: str, features: Iterable[str] | str,
+                    threads: int) -> tuple[str, list[str], int]:
+    if not isinstance(target, str) or not target:
+        raise TypeError("target must be 'host' or a CPU name")
+    if isinstance(threads, bool) or not isinstance(threads, int):
+        raise TypeError(f"threads must be an int, got {threads!r}")
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    if isinstance(features, str):
+        features = features.split(",") if features else []
+    features = list(features)
+    if not all(isinstance(f, str) for f in features):
+        raise TypeError("features must be strings such as '+avx512f'")
+    return target, [f.strip() for f in features if f.strip()], threads
+
+
+def _warn(text: str) -> None:
+    if text:
+        warnings.warn(text.rstrip(), RuntimeWarning, stacklevel=3)
+
+
+def _specs(info: dict, prefix: str, key: str) -> tuple[TensorSpec, ...]:
+    return tuple(TensorSpec(f"{prefix}{i}", tuple(shape), elem)
+                 for i, (shape, elem) in enumerate(info[key]))
+
+
+def compile(source: Source, entry: str | None = None,  # noqa: A001
+            target: str = "host", features: Iterable[str] | str = (),
+            threads: int = 1) -> Kernel:
+    """JIT-compile the function ``entry`` of an MLIR module into a callable
+    kernel, in this process.
 
     Args:
-        source: The MLIR module as text, or the path of a ``.mlir`` file
-            (diagnostics then name that file).
-        entry: The ``func.func`` to export. It must take and return ranked,
-            statically shaped tensors of a supported element type
-            (see :data:`qnk.DTYPES`).
+        source: The MLIR module as text (diagnostics then name
+            ``input.mlir``), the path of a ``.mlir`` file, or a
+            :class:`qnk.Module` (from :func:`qnk.matmul`).
+        entry: The ``func.func`` to compile (default: a Module's entry). It
+            must take and return ranked, statically shaped tensors of a
+            supported element type (see :data:`qnk.DTYPES`).
         target: ``"host"`` or an LLVM x86-64 CPU name (``"znver3"``,
-            ``"skylake-avx512"``, ``"sapphirerapids"``, ...). Code for another
-            CPU runs here only if this CPU has the features it uses.
+            ``"skylake-avx512"``, ``"sapphirerapids"``, ...). It must run on
+            this CPU: features this CPU lacks are refused (intrinsic-only ones
+            are turned off).
         features: Target feature overrides such as ``["+avx512f", "-avx512bw"]``
             (or one comma-separated string).
         threads: Split the kernel's block loops over this many OpenMP threads.
@@ -47,56 +108,99 @@ def compile(source: Source, entry: str, target: str = "host",  # noqa: A001
         The compiled :class:`qnk.Kernel`.
 
     Raises:
-        CompileError: qnk-compile rejected the module or the options; the
-            message is its diagnostic output (``input.mlir:LINE:COL: error: ...``
-            for text sources).
-        ToolNotFoundError: qnk-compile cannot be located.
+        CompileError: MLIR rejected the module (parse or verifier errors, a
+            failing pass) or the options (unknown CPU or feature, a CPU this
+            machine cannot run); the message is the diagnostic text with
+            locations.
         ValueError, TypeError: invalid ``entry``, ``features`` or ``threads``.
     """
-    if not isinstance(entry, str) or not entry:
-        raise TypeError("entry must be a non-empty function name")
-    if not isinstance(target, str) or not target:
-        raise TypeError("target must be 'host' or a CPU name")
-    if isinstance(threads, bool) or not isinstance(threads, int):
-        raise TypeError(f"threads must be an int, got {threads!r}")
-    if threads < 1:
-        raise ValueError(f"threads must be at least 1, got {threads}")
-    if isinstance(features, str):
-        features = [features] if features else []
-    features = list(features)
-    if not all(isinstance(f, str) for f in features):
-        raise TypeError("features must be strings such as '+avx512f'")
+    entry = _entry_of(source, entry)
+    target, features, threads = _target_options(target, features, threads)
+    text, name = _read_source(source, "input.mlir")
+    jit = _qnk.compile_jit(text, name, entry, target, features, threads)
+    info = jit.info
+    _warn(info["warnings"])
+    return Kernel(entry=info["entry"], args=_specs(info, "arg", "args"),
+                  results=_specs(info, "result", "results"),
+                  target=info["cpu"], cpu_features=tuple(info["cpu_features"]),
+                  threads=threads, header=info["header"], run=jit.run)
 
+
+def compile_library(source: Source, path: str | os.PathLike[str],
+                    entry: str | None = None, target: str = "host",
+                    features: Iterable[str] | str = (),
+                    threads: int = 1) -> Path:
+    """Compile ``entry`` ahead of time into the shared library ``path`` and
+    its C header (``path`` with the suffix ``.h``): what
+    ``qnk-compile --shared --header`` writes. The code may target another
+    CPU than this one. Load it with :func:`qnk.load`.
+
+    The object is generated in process; the compiler driver
+    (:func:`find_compiler_driver`) links it, with LLVM's OpenMP runtime
+    when ``threads > 1``.
+
+    Returns:
+        ``path``, as a :class:`pathlib.Path`.
+
+    Raises:
+        CompileError: as :func:`qnk.compile`, or the link failed.
+        ToolNotFoundError: no compiler driver to link with.
+    """
+    entry = _entry_of(source, entry)
+    target, features, threads = _target_options(target, features, threads)
+    text, name = _read_source(source, "input.mlir")
+    obj, info = _qnk.compile_object(text, name, entry, target, features,
+                                    threads)
+    _warn(info["warnings"])
+    path = Path(path)
+    command = [find_compiler_driver(), "-shared", "-o", str(path)]
     with tempfile.TemporaryDirectory(prefix="qnk-") as tmp:
-        if isinstance(source, os.PathLike):
-            input_path = os.path.abspath(os.fspath(source))
-        elif isinstance(source, str):
-            input_path = os.path.join(tmp, "input.mlir")
-            Path(input_path).write_text(source)
-        else:
-            raise TypeError("source must be MLIR text (str) or a path")
-        # A name never used before: dlopen hands back an already loaded
-        # library when asked for a name it has seen.
-        library_path = os.path.join(tmp, f"{uuid.uuid4().hex}.so")
-        header_path = os.path.join(tmp, "kernel.h")
-        args = [input_path, "-e", entry, f"--target={target}"]
-        if features:
-            args.append(f"--features={','.join(features)}")
+        object_path = os.path.join(tmp, f"{entry}.o")
+        Path(object_path).write_bytes(obj)
+        command.append(object_path)
         if threads > 1:
-            args.append(f"--threads={threads}")
-        args += ["--shared", "-o", library_path, f"--header={header_path}"]
-        run_tool("qnk-compile", args, cwd=tmp, scrub=tmp)
+            # OpenMP regions call LLVM's runtime (the __kmpc ABI); the rpath
+            # lets the library find it where LLVM keeps it.
+            libomp = os.environ.get("QNK_LIBOMP", LIBOMP)
+            command += [libomp, f"-Wl,-rpath,{os.path.dirname(libomp)}"]
+        run_command(command, scrub=tmp)
+    path.with_suffix(".h").write_text(info["header"])
+    return path
 
-        header = Path(header_path).read_text()
-        info = parse_header(header)
-        if threads > 1:
-            _load_openmp()
+
+def load(library: str | os.PathLike[str],
+         header: str | os.PathLike[str] | None = None) -> Kernel:
+    """Load a kernel compiled ahead of time: a shared library from
+    :func:`qnk.compile_library` or ``qnk-compile --shared``, with the header
+    written beside it (``header`` defaults to ``library`` with the suffix
+    ``.h``), which gives the entry's name and signature.
+
+    Linux grants AMX tile state only on request: for AMX code call the
+    header's helper (or load through :func:`qnk.compile`, which asks).
+
+    Raises:
+        QNKError: the header cannot be read or the library cannot be loaded.
+    """
+    library = Path(library)
+    header_path = Path(header) if header is not None else library.with_suffix(".h")
+    try:
+        header_text = header_path.read_text()
+    except OSError as error:
+        raise QNKError(f"cannot read the kernel's header: {error}") from error
+    info = parse_header(header_text)
+    mode = os.RTLD_NOW | os.RTLD_LOCAL
+    try:
+        handle = ctypes.CDLL(str(library.resolve()), mode=mode)
+    except OSError as error:
+        if "libomp" not in str(error):
+            raise QNKError(f"cannot load {library}: {error}") from error
+        # qnk-compile --threads links libomp without telling the loader where.
+        _load_openmp()
         try:
-            # The mapping outlives the file, which goes with the directory.
-            library = ctypes.CDLL(library_path, mode=os.RTLD_NOW | os.RTLD_LOCAL)
-        except OSError as error:
-            raise QNKError(f"cannot load the compiled kernel: {error}") from error
-    return Kernel(info=info, library=library, threads=threads, header=header)
+            handle = ctypes.CDLL(str(library.resolve()), mode=mode)
+        except OSError as again:
+            raise QNKError(f"cannot load {library}: {again}") from again
+    return Kernel.from_library(info, handle, threads=None, header=header_text)
 
 
 def _load_openmp() -> None:
@@ -121,33 +225,94 @@ def _load_openmp() -> None:
                    + "; ".join(errors))
 
 
+def cpu_pipeline(target: str = "host", features: Iterable[str] | str = (),
+                 threads: int = 1) -> str:
+    """The textual CPU pipeline :func:`qnk.compile` runs, e.g.
+    ``qnk-cpu-pipeline{target=znver3 threads=1}``."""
+    target, features, threads = _target_options(target, features, threads)
+    options = f"target={target} threads={threads}"
+    if features:
+        options += f" features={','.join(features)}"
+    return f"qnk-cpu-pipeline{{{options}}}"
+
+
+def ir_after_each_pass(source: Source, target: str = "host",
+                       features: Iterable[str] | str = (), threads: int = 1,
+                       pipeline: str | None = None) -> list[tuple[str, str]]:
+    """Run a pipeline (by default the CPU pipeline :func:`qnk.compile` runs,
+    for ``target``) and return the whole module after every pass, as
+    ``(pass argument, IR text)`` pairs in order.
+
+    Args:
+        pipeline: A textual pipeline instead, e.g. ``"qnk-set-target,qnk-pack"``
+            or ``"builtin.module(...)"``.
+
+    Raises:
+        CompileError: the module, the pipeline or a pass failed.
+    """
+    if pipeline is None:
+        pipeline = cpu_pipeline(target, features, threads)
+    text, name = _read_source(source, "input.mlir")
+    _, dumps, warnings_text = _qnk.run_pipeline(text, name, pipeline, False,
+                                                True)
+    _warn(warnings_text)
+    return [(name, ir) for _, name, ir in dumps]
+
+
 def opt(source: Source, *pass_args: str,
         return_stderr: bool = False) -> str | tuple[str, str]:
-    """Run ``qnk-opt`` on an MLIR module and return the resulting IR.
+    """Run passes on an MLIR module, as ``qnk-opt`` would, in process.
 
     Args:
         source: The MLIR module as text (diagnostics then name ``<stdin>``),
-            or the path of a ``.mlir`` file.
-        *pass_args: qnk-opt command-line arguments, e.g.
-            ``"--qnk-cpu-pipeline=target=znver3"``, ``"--qnk-pack"``,
-            ``"--mlir-print-ir-after-all"``.
-        return_stderr: Also return the tool's standard error, where
-            ``--mlir-print-ir-after-all`` and similar options write.
+            the path of a ``.mlir`` file, or a :class:`qnk.Module`.
+        *pass_args: qnk-opt arguments: passes and pipelines
+            (``"--qnk-cpu-pipeline=target=znver3"``, ``"--qnk-pack"``,
+            ``"--canonicalize"``) or ``"--pass-pipeline=builtin.module(...)"``,
+            and ``"--mlir-print-ir-after-all"`` /
+            ``"--mlir-print-ir-before-all"``. Other qnk-opt options are
+            refused.
+        return_stderr: Also return the log qnk-opt writes to standard error:
+            the IR dumps (``// -----// IR Dump After qnk-pack //----- //``)
+            and any warnings.
 
     Returns:
-        The output IR, or ``(ir, stderr)`` when ``return_stderr`` is true.
+        The output IR, or ``(ir, log)`` when ``return_stderr`` is true.
 
     Raises:
-        CompileError: qnk-opt failed (bad IR, unknown option, failing pass);
-            the message is its diagnostic output.
-        ToolNotFoundError: qnk-opt cannot be located.
+        CompileError: bad IR, an unknown pass or argument, a failing pass;
+            the message is the diagnostic text.
     """
     if not all(isinstance(a, str) for a in pass_args):
         raise TypeError("qnk-opt arguments must be strings")
-    if isinstance(source, os.PathLike):
-        proc = run_tool("qnk-opt", [*pass_args, os.fspath(source)])
-    elif isinstance(source, str):
-        proc = run_tool("qnk-opt", [*pass_args, "-"], stdin=source)
-    else:
-        raise TypeError("source must be MLIR text (str) or a path")
-    return (proc.stdout, proc.stderr) if return_stderr else proc.stdout
+    passes: list[str] = []
+    anchored = None
+    before = after = False
+    for arg in pass_args:
+        if arg == "--mlir-print-ir-after-all":
+            after = True
+        elif arg == "--mlir-print-ir-before-all":
+            before = True
+        elif arg.startswith("--pass-pipeline="):
+            anchored = arg.split("=", 1)[1]
+        elif arg.startswith("-") and arg.lstrip("-"):
+            name, _, options = arg.lstrip("-").partition("=")
+            if not _qnk.is_registered_pass(name):
+                raise CompileError(f"qnk.opt: unknown argument '{arg}': no "
+                                   f"pass or pipeline is named '{name}'")
+            passes.append(f"{name}{{{options}}}" if options else name)
+        else:
+            raise CompileError(f"qnk.opt: unknown argument '{arg}'")
+    if anchored is not None and passes:
+        raise CompileError("qnk.opt: --pass-pipeline cannot be combined with "
+                           "pass arguments")
+    pipeline = anchored if anchored is not None else ",".join(passes)
+    text, name = _read_source(source, "<stdin>")
+    ir, dumps, log = _qnk.run_pipeline(text, name, pipeline, before, after)
+    if not return_stderr:
+        _warn(log)
+        return ir
+    for is_before, pass_name, dump in dumps:
+        when = "Before" if is_before else "After"
+        log += f"// -----// IR Dump {when} {pass_name} //----- //\n{dump}\n"
+    return ir, log

@@ -10,29 +10,33 @@ class QNKError(Exception):
 
 
 class ToolNotFoundError(QNKError, FileNotFoundError):
-    """A QNK command-line tool (qnk-compile, qnk-opt) could not be located.
-
-    The tools are looked up in ``$QNK_TOOLS_DIR``, then in the ``build/bin``
-    directory of the source tree the package was imported from, then on
-    ``PATH``.
-    """
+    """A command-line tool could not be located: a QNK tool (see
+    :func:`qnk.find_tool`) or the compiler driver that links shared
+    libraries (``$QNK_CC``, else ``clang-22``, ``clang`` or ``cc`` on
+    ``PATH``)."""
 
 
 class CompileError(QNKError):
-    """A QNK tool rejected its input or failed.
+    """MLIR or a tool rejected the input: a parse error, a verifier error, a
+    failing pass, an unknown target or option, or a failed link.
 
-    ``str(error)`` is the tool's diagnostic output (MLIR diagnostics carry a
-    ``file:line:col: error: ...`` location). The attributes give the details:
+    ``str(error)`` is the diagnostic text as QNK's tools print it: each
+    MLIR diagnostic as ``file:line:col: error: ...`` followed by the source
+    line (the file is the path of a ``.mlir`` source, ``input.mlir`` for
+    text given to :func:`qnk.compile`, ``<stdin>`` for :func:`qnk.opt`).
 
     Attributes:
-        stderr: The tool's complete standard error output.
-        command: The command line that was run.
-        returncode: The tool's exit status.
+        diagnostics: The same text.
+        stderr: The failing tool's standard error (the diagnostics for
+            errors raised in process).
+        command: The command line that was run, or ``[]`` in process.
+        returncode: The tool's exit status, or ``None`` in process.
     """
 
-    def __init__(self, message: str, *, stderr: str = "",
+    def __init__(self, message: str, *, stderr: str | None = None,
                  command: Sequence[str] = (), returncode: int | None = None):
         super().__init__(message)
-        self.stderr = stderr
+        self.diagnostics = message
+        self.stderr = message if stderr is None else stderr
         self.command = list(command)
         self.returncode = returncode

@@ -1,5 +1,5 @@
-"""Compiled kernels: their signature, read from the generated C header, and
-calling them on numpy arrays."""
+"""Compiled kernels: calling them on numpy arrays, and the signature of a
+shared library's entry, read from its C header."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import ctypes
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -113,14 +113,24 @@ def parse_header(text: str) -> HeaderInfo:
                       tuple(results), tuple(features))
 
 
+#: DLPack device types whose memory the CPU reads directly.
+_DLPACK_CPU_DEVICES = {1: "CPU", 3: "CUDA host"}
+
+
 class Kernel:
     """A compiled entry function, callable on numpy arrays.
 
-    Made by :func:`qnk.compile`. Calling it checks every argument against
-    the entry's signature, makes C-contiguous copies of arguments that are
-    not, allocates the results, runs the kernel (without holding the GIL)
-    and returns the result array, or a tuple of arrays when the entry returns
-    several tensors.
+    Made by :func:`qnk.compile` (JIT-compiled in this process) or
+    :func:`qnk.load` (a shared library and its header, from
+    :func:`qnk.compile_library` or ``qnk-compile --shared``). Calling it
+    checks every argument against the entry's signature, makes C-contiguous
+    copies of arguments that are not, allocates the results, runs the kernel
+    (without holding the GIL) and returns the result array, or a tuple of
+    arrays when the entry returns several tensors.
+
+    Arguments may also be any object with ``__dlpack__`` on the CPU (a
+    PyTorch CPU tensor, for one): it is imported with ``numpy.from_dlpack``,
+    without a copy. CUDA tensors are refused until QNK has a CUDA path.
 
     Attributes:
         entry: The entry function's name (also its C symbol).
@@ -128,25 +138,41 @@ class Kernel:
         results: The results, as :class:`TensorSpec` in order.
         target: The CPU the code was generated for; ``"host"`` is resolved
             to this machine's CPU name (e.g. ``"znver5"``).
-        cpu_features: The CPU features the code may use (from the header).
-        threads: The number of OpenMP threads the block loops are split over.
-        header: The C header qnk-compile wrote for the entry.
+        cpu_features: The CPU features the code may use.
+        threads: The number of OpenMP threads the block loops are split over
+            (``None`` for a loaded library: the artifacts do not say).
+        header: The C header of the entry (as qnk-compile writes it).
     """
 
-    def __init__(self, *, info: HeaderInfo, library: ctypes.CDLL,
-                 threads: int, header: str):
-        self.entry = info.entry
-        self.args = info.args
-        self.results = info.results
-        self.target = info.cpu
-        self.cpu_features = info.cpu_features
+    def __init__(self, *, entry: str, args: tuple[TensorSpec, ...],
+                 results: tuple[TensorSpec, ...], target: str,
+                 cpu_features: tuple[str, ...], threads: int | None,
+                 header: str, run: Callable[[list[int]], None]):
+        self.entry = entry
+        self.args = args
+        self.results = results
+        self.target = target
+        self.cpu_features = cpu_features
         self.threads = threads
         self.header = header
-        self._library = library  # keeps the shared library loaded
-        function = library[self.entry]
-        function.argtypes = [ctypes.c_void_p] * (len(self.args) + len(self.results))
+        # Takes the buffers' addresses: the arguments, then the results.
+        self._run = run
+
+    @classmethod
+    def from_library(cls, info: HeaderInfo, library: ctypes.CDLL, *,
+                     threads: int | None, header: str) -> Kernel:
+        """A kernel calling the C entry of a loaded shared library."""
+        function = library[info.entry]
+        function.argtypes = [ctypes.c_void_p] * (len(info.args) + len(info.results))
         function.restype = None
-        self._function = function
+
+        # ctypes releases the GIL for the call.
+        kernel = cls(entry=info.entry, args=info.args, results=info.results,
+                     target=info.cpu, cpu_features=info.cpu_features,
+                     threads=threads, header=header,
+                     run=lambda addresses: function(*addresses))
+        kernel._library = library  # keeps the shared library loaded
+        return kernel
 
     @property
     def signature(self) -> str:
@@ -159,8 +185,30 @@ class Kernel:
         return f"{self.entry}({params}) -> {results}"
 
     def __repr__(self) -> str:
-        threads = f", threads={self.threads}" if self.threads > 1 else ""
+        threads = f", threads={self.threads}" if self.threads and self.threads > 1 else ""
         return f"<qnk.Kernel {self.signature} target={self.target}{threads}>"
+
+    def _as_array(self, value: Any, index: int) -> np.ndarray:
+        if isinstance(value, np.ndarray):
+            return value
+        if hasattr(value, "__dlpack__"):
+            device = (value.__dlpack_device__()[0]
+                      if hasattr(value, "__dlpack_device__") else 1)
+            if device not in _DLPACK_CPU_DEVICES:
+                raise TypeError(
+                    f"{self.entry}() argument {index}: a DLPack tensor on device "
+                    f"type {device} (2 is CUDA); QNK kernels run on the CPU "
+                    "(CUDA tensors await the CUDA path): copy it to the CPU "
+                    "first, e.g. tensor.cpu()")
+            try:
+                return np.from_dlpack(value)
+            except (TypeError, BufferError, RuntimeError, ValueError) as error:
+                raise TypeError(
+                    f"{self.entry}() argument {index}: numpy cannot import it "
+                    f"through DLPack ({error}); bfloat16 and fp8 tensors need "
+                    "a view as same-width integers and then as the "
+                    "ml_dtypes type") from error
+        return np.asarray(value)
 
     def __call__(self, *arrays: Any) -> np.ndarray | tuple[np.ndarray, ...]:
         """Run the kernel on ``arrays`` (one per argument, in order).
@@ -175,7 +223,7 @@ class Kernel:
                 f"{len(arrays)} were given; signature: {self.signature}")
         buffers = []
         for index, (value, spec) in enumerate(zip(arrays, self.args)):
-            array = value if isinstance(value, np.ndarray) else np.asarray(value)
+            array = self._as_array(value, index)
             if array.dtype != spec.dtype:
                 raise TypeError(
                     f"{self.entry}() argument {index}: expected dtype "
@@ -193,8 +241,8 @@ class Kernel:
         outputs = [np.empty((math.prod(spec.shape) + 1) // 2, np.uint8)
                    if spec.type in PACKED_4BIT_TYPES
                    else np.empty(spec.shape, spec.dtype) for spec in self.results]
-        self._function(*(b.ctypes.data for b in buffers),
-                       *(o.ctypes.data for o in outputs))
+        self._run([b.ctypes.data for b in buffers] +
+                  [o.ctypes.data for o in outputs])
         outputs = [unpack_4bit(o, spec.shape, spec.dtype)
                    if spec.type in PACKED_4BIT_TYPES else o
                    for o, spec in zip(outputs, self.results)]

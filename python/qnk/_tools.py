@@ -1,4 +1,6 @@
-"""Locating and running the QNK command-line tools."""
+"""Locating and running command-line tools: QNK's own (for callers that
+want them; the package itself compiles in process) and the compiler driver
+that links shared libraries."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from typing import Sequence
 
 from ._errors import CompileError, ToolNotFoundError
 
-#: The directory the tools are built into in a source checkout
-#: (``<repo>/build/bin``), relative to this package (``<repo>/python/qnk``).
-_IN_TREE_BIN = Path(__file__).resolve().parents[2] / "build" / "bin"
+#: Where the tools are when the package is imported from a source checkout
+#: (``<repo>/python/qnk`` next to ``<repo>/build/bin``) or from a build tree
+#: (``<build>/python_packages/qnk`` next to ``<build>/bin``).
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+_IN_TREE_BINS = (_PACKAGE_ROOT / "build" / "bin", _PACKAGE_ROOT / "bin")
 
 
 def find_tool(name: str) -> str:
@@ -23,8 +27,8 @@ def find_tool(name: str) -> str:
     1. ``$QNK_TOOLS_DIR/<name>`` when the ``QNK_TOOLS_DIR`` environment
        variable is set (and then only there, so that a wrong setting is
        reported instead of silently bypassed);
-    2. ``<repo>/build/bin/<name>`` when the package is imported from a
-       source checkout;
+    2. ``<repo>/build/bin/<name>`` or ``<build>/bin/<name>`` when the
+       package is imported from a source checkout or a build tree;
     3. ``<name>`` on ``PATH``.
 
     Raises:
@@ -37,9 +41,10 @@ def find_tool(name: str) -> str:
             return str(candidate)
         raise ToolNotFoundError(
             f"{name} not found in QNK_TOOLS_DIR={tools_dir!r}")
-    candidate = _IN_TREE_BIN / name
-    if _is_executable(candidate):
-        return str(candidate)
+    for directory in _IN_TREE_BINS:
+        candidate = directory / name
+        if _is_executable(candidate):
+            return str(candidate)
     found = shutil.which(name)
     if found:
         return found
@@ -67,7 +72,34 @@ def run_tool(name: str, args: Sequence[str], *, stdin: str | None = None,
         CompileError: the tool exited with a non-zero status; the message is
             its standard error output.
     """
-    command = [find_tool(name), *args]
+    return run_command([find_tool(name), *args], stdin=stdin, cwd=cwd,
+                       scrub=scrub)
+
+
+def find_compiler_driver() -> str:
+    """Return the compiler driver that links kernels into shared libraries:
+    ``$QNK_CC``, else the first of ``clang-22``, ``clang``, ``cc`` on
+    ``PATH``.
+
+    Raises:
+        ToolNotFoundError: none is available.
+    """
+    override = os.environ.get("QNK_CC")
+    for name in [override] if override else ["clang-22", "clang", "cc"]:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ToolNotFoundError(
+        "linking a shared library needs a compiler driver: "
+        + (f"QNK_CC={override!r} was not found" if override
+           else "none of clang-22, clang, cc is on PATH (or set QNK_CC)"))
+
+
+def run_command(command: Sequence[str], *, stdin: str | None = None,
+                cwd: str | None = None,
+                scrub: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``command``; as :func:`run_tool` for a command line."""
+    name = os.path.basename(command[0])
     proc = subprocess.run(command, input=stdin, cwd=cwd, capture_output=True,
                           text=True, check=False)
     if proc.returncode != 0:

@@ -25,9 +25,10 @@ def test_malformed_mlir():
     message = str(info.value)
     assert "error:" in message
     assert re.search(r"input\.mlir:2:\d+: error: expected '>'", message), message
-    assert "qnk-" not in message.split("input.mlir")[0]  # no temp dir in paths
-    assert info.value.returncode != 0
-    assert info.value.stderr and "qnk-compile" in info.value.command[0]
+    assert message.startswith("input.mlir:2:")  # no temporary paths
+    assert "tensor<4x4xf32\n" in message and "^" in message  # the source line
+    assert info.value.diagnostics == message
+    assert info.value.returncode is None and info.value.command == []
 
 
 def test_malformed_file_names_the_file(tmp_path):
@@ -81,11 +82,16 @@ def test_bad_threads():
 def test_tools_dir_without_tools(tmp_path, monkeypatch):
     monkeypatch.setenv("QNK_TOOLS_DIR", str(tmp_path))
     with pytest.raises(qnk.ToolNotFoundError, match="QNK_TOOLS_DIR"):
-        qnk.compile(SOURCE, "matmul")
+        qnk.find_tool("qnk-compile")
+    # Compiling needs no tool.
+    assert qnk.compile(SOURCE, "matmul").entry == "matmul"
 
 
 def test_tools_dir(monkeypatch):
-    tools = os.path.dirname(qnk.find_tool("qnk-opt"))
+    try:
+        tools = os.path.dirname(qnk.find_tool("qnk-opt"))
+    except qnk.ToolNotFoundError:
+        pytest.skip("no QNK tools beside this qnk package")
     monkeypatch.setenv("QNK_TOOLS_DIR", tools)
     assert qnk.find_tool("qnk-compile") == os.path.join(tools, "qnk-compile")
 
