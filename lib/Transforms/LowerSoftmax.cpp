@@ -295,7 +295,8 @@ LogicalResult lowerSoftmax(qnk::SoftmaxOp op, int64_t threads,
       mask,
       y,
       inTy,
-      mask ? cast<RankedTensorType>(mask.getType()) : RankedTensorType(),
+      mask ? cast<RankedTensorType>(op.getMask().getType())
+           : RankedTensorType(),
       outTy.getElementType(),
       std::nullopt,
       VectorType::get({target.getVectorBits() / 32}, rewriter.getF32Type())};
