@@ -51,6 +51,8 @@ struct RowLowering {
   Type outElt;
   std::optional<float> scale;
   VectorType vf32;
+  /// Per-step maxes of pass 1 (f32 results only; null otherwise).
+  Value scratch = {};
   /// Vectors per pass-1 step: the rescale exp is amortized over them, and
   /// their exps are independent work for the out-of-order core.
   int64_t unroll = 4;
@@ -139,8 +141,13 @@ struct RowLowering {
     return t;
   }
 
-  /// One pass-1 step over the vectors `ts`: returns the new (m, s).
-  std::pair<Value, Value> update(Value m, Value s, ArrayRef<Value> ts) {
+  struct Step {
+    Value m, s;            // the running max and sum after the step
+    Value ms;              // the max the step's exps are relative to
+    SmallVector<Value> es; // exp(t - ms) of each vector
+  };
+  /// One pass-1 step over the vectors `ts`.
+  Step update(Value m, Value s, ArrayRef<Value> ts) {
     SmallVector<Value> level(ts);
     while (level.size() > 1) {
       SmallVector<Value> next;
@@ -156,6 +163,7 @@ struct RowLowering {
     SmallVector<Value> es;
     for (Value t : ts)
       es.push_back(exp(arith::SubFOp::create(b, loc, t, ms)));
+    Step result{mNew, Value(), ms, es};
     while (es.size() > 1) {
       SmallVector<Value> next;
       for (size_t i = 0; i + 1 < es.size(); i += 2)
@@ -164,11 +172,25 @@ struct RowLowering {
         next.push_back(es.back());
       es = next;
     }
-    Value sNew =
+    result.s =
         useFma ? Value(math::FmaOp::create(b, loc, s, alpha, es[0]))
                : Value(arith::AddFOp::create(
                      b, loc, arith::MulFOp::create(b, loc, s, alpha), es[0]));
-    return {mNew, sNew};
+    return result;
+  }
+
+  /// Pass-1 steps of a row: `unroll` vectors each, then single vectors,
+  /// then the masked tail.
+  int64_t numSteps() const {
+    int64_t n = rowLength(), step = unroll * lanes;
+    int64_t nMain = n / step * step, nVec = n / lanes * lanes;
+    return nMain / step + (nVec - nMain) / lanes + (n > nVec ? 1 : 0);
+  }
+  void store(Value v, ArrayRef<Value> lead, Value j, Value act) {
+    if (act)
+      vector::MaskedStoreOp::create(b, loc, y, at(lead, j), act, v);
+    else
+      vector::StoreOp::create(b, loc, v, y, at(lead, j));
   }
 
   /// The whole row with leading indices `lead`.
@@ -185,34 +207,62 @@ struct RowLowering {
       rowMask = splat(mv);
     }
 
-    // Pass 1.
+    // Pass 1. With a scratch buffer (f32 results), each step also stores
+    // its exps into the result and its max into scratch[step], so that
+    // pass 2 rescales them instead of recomputing every exp.
     Value m = splat(kNegInf), s = splat(0.0f);
-    auto loop = [&](int64_t from, int64_t to, int64_t by, int64_t vecs) {
+    auto keep = [&](const Step &st, ArrayRef<Value> js, Value stepIdx,
+                    Value act) {
+      if (!scratch)
+        return;
+      for (auto [e, j] : llvm::zip_equal(st.es, js))
+        store(e, lead, j, act);
+      vector::StoreOp::create(
+          b, loc, st.ms, scratch,
+          ValueRange{arith::MulIOp::create(b, loc, stepIdx, idx(lanes))});
+    };
+    auto vecIndices = [&](Value j, int64_t vecs) {
+      SmallVector<Value> js;
+      for (int64_t u = 0; u < vecs; ++u)
+        js.push_back(u ? arith::AddIOp::create(b, loc, j, idx(u * lanes)) : j);
+      return js;
+    };
+    // The step index of the vector at j in a loop from `from` by `by`,
+    // after `before` steps.
+    auto stepOf = [&](Value j, int64_t from, int64_t by, int64_t before) {
+      Value k = arith::DivUIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, j, idx(from)), idx(by));
+      return arith::AddIOp::create(b, loc, k, idx(before)).getResult();
+    };
+    auto loop = [&](int64_t from, int64_t to, int64_t by, int64_t vecs,
+                    int64_t before) {
       if (from >= to)
         return;
       auto forOp = scf::ForOp::create(
           b, loc, idx(from), idx(to), idx(by), ValueRange{m, s},
           [&](OpBuilder &, Location, Value j, ValueRange acc) {
-            SmallVector<Value> ts;
-            for (int64_t u = 0; u < vecs; ++u) {
-              Value ju =
-                  u ? arith::AddIOp::create(b, loc, j, idx(u * lanes)) : j;
+            SmallVector<Value> js = vecIndices(j, vecs), ts;
+            for (Value ju : js)
               ts.push_back(logits(lead, rowMask, ju, Value()));
-            }
-            auto [mNew, sNew] = update(acc[0], acc[1], ts);
-            scf::YieldOp::create(b, loc, ValueRange{mNew, sNew});
+            Step st = update(acc[0], acc[1], ts);
+            keep(st, js, stepOf(j, from, by, before), Value());
+            scf::YieldOp::create(b, loc, ValueRange{st.m, st.s});
           });
       m = forOp.getResult(0);
       s = forOp.getResult(1);
     };
-    loop(0, nMain, step, unroll);
-    loop(nMain, nVec, lanes, 1);
+    int64_t mainSteps = nMain / step, vecSteps = (nVec - nMain) / lanes;
+    loop(0, nMain, step, unroll, 0);
+    loop(nMain, nVec, lanes, 1, mainSteps);
     Value active = tail ? laneMask(tail) : Value();
-    if (tail)
-      std::tie(m, s) = update(m, s, {logits(lead, rowMask, idx(nVec), active)});
+    if (tail) {
+      Step st = update(m, s, {logits(lead, rowMask, idx(nVec), active)});
+      keep(st, {idx(nVec)}, idx(mainSteps + vecSteps), active);
+      m = st.m;
+      s = st.s;
+    }
 
     // Across lanes: M, then S with each lane's sum rescaled to M.
-    Type f32 = b.getF32Type();
     auto scalar = [&](float v) -> Value {
       return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
     };
@@ -229,7 +279,6 @@ struct RowLowering {
                                        scalar(kNegInf));
     sAll = arith::SelectOp::create(
         b, loc, none, arith::AddFOp::create(b, loc, sAll, scalar(1.0f)), sAll);
-    (void)f32;
 
     // Pass 2.
     // One reciprocal per row: a vdivps per vector costs more than the rest
@@ -237,16 +286,43 @@ struct RowLowering {
     Value msV = splat(ms),
           sV = splat(arith::DivFOp::create(b, loc, scalar(1.0f), sAll));
     auto outVecTy = VectorType::get({lanes}, outElt);
+    if (scratch) {
+      // y = e * (exp(ms_step - M) / S): one exp per step.
+      auto rescale = [&](ArrayRef<Value> js, Value stepIdx, Value act) {
+        Value msStep = vector::LoadOp::create(
+            b, loc, vf32, scratch,
+            ValueRange{arith::MulIOp::create(b, loc, stepIdx, idx(lanes))});
+        Value f = arith::MulFOp::create(
+            b, loc, exp(arith::SubFOp::create(b, loc, msStep, msV)), sV);
+        for (Value j : js)
+          store(arith::MulFOp::create(b, loc, load(y, at(lead, j), act), f),
+                lead, j, act);
+      };
+      auto loop2 = [&](int64_t from, int64_t to, int64_t by, int64_t vecs,
+                       int64_t before) {
+        if (from < to)
+          scf::ForOp::create(b, loc, idx(from), idx(to), idx(by), ValueRange{},
+                             [&](OpBuilder &, Location, Value j, ValueRange) {
+                               rescale(vecIndices(j, vecs),
+                                       stepOf(j, from, by, before), Value());
+                               scf::YieldOp::create(b, loc);
+                             });
+      };
+      loop2(0, nMain, step, unroll, 0);
+      loop2(nMain, nVec, lanes, 1, mainSteps);
+      if (tail)
+        rescale({idx(nVec)}, idx(mainSteps + vecSteps), active);
+      return;
+    }
+    // Narrower results: recompute each exp from x rather than round the
+    // stored ones twice.
     auto normalize = [&](Value j, Value act) {
       Value t = logits(lead, rowMask, j, act);
       Value v = arith::MulFOp::create(
           b, loc, exp(arith::SubFOp::create(b, loc, t, msV)), sV);
       if (!outElt.isF32())
         v = arith::TruncFOp::create(b, loc, outVecTy, v);
-      if (act)
-        vector::MaskedStoreOp::create(b, loc, y, at(lead, j), act, v);
-      else
-        vector::StoreOp::create(b, loc, v, y, at(lead, j));
+      store(v, lead, j, act);
     };
     if (nVec > 0)
       scf::ForOp::create(b, loc, idx(0), idx(nVec), idx(lanes), ValueRange{},
@@ -320,23 +396,45 @@ LogicalResult lowerSoftmax(qnk::SoftmaxOp op, int64_t threads,
                                       .getResults());
     row.buildRow(leadIdx);
   };
-  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-  Value end = arith::ConstantIndexOp::create(rewriter, loc, rows);
-  // Rows are independent; OpenMP's static schedule gives each thread a
-  // contiguous run of them.
-  if (threads > 1 && rows > 1)
-    scf::ParallelOp::create(rewriter, loc, ValueRange{zero}, ValueRange{end},
-                            ValueRange{one},
-                            [&](OpBuilder &nb, Location l, ValueRange ivs) {
-                              body(nb, l, ivs[0]);
-                            });
-  else
-    scf::ForOp::create(rewriter, loc, zero, end, one, ValueRange{},
+  // f32 results hold pass 1's exps; a scratch buffer (one vector per step,
+  // allocated once per thread) holds the max each step used.
+  bool keepExps = outTy.getElementType().isF32();
+  auto rowLoop = [&](Value from, Value to) {
+    if (keepExps)
+      row.scratch = memref::AllocOp::create(
+          rewriter, loc,
+          MemRefType::get({row.numSteps() * row.lanes}, rewriter.getF32Type()),
+          rewriter.getI64IntegerAttr(64));
+    scf::ForOp::create(rewriter, loc, from, to,
+                       arith::ConstantIndexOp::create(rewriter, loc, 1),
+                       ValueRange{},
                        [&](OpBuilder &nb, Location l, Value r, ValueRange) {
                          body(nb, l, r);
                          scf::YieldOp::create(rewriter, l);
                        });
+  };
+  auto cst = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(rewriter, loc, v);
+  };
+  // Rows are independent: with threads, each parallel iteration takes a
+  // contiguous block of them (and its own scratch).
+  int64_t blocks = std::min<int64_t>(threads, rows);
+  if (blocks > 1) {
+    int64_t perBlock = (rows + blocks - 1) / blocks;
+    scf::ParallelOp::create(
+        rewriter, loc, ValueRange{cst(0)}, ValueRange{cst(blocks)},
+        ValueRange{cst(1)}, [&](OpBuilder &, Location, ValueRange ivs) {
+          Value from =
+              arith::MulIOp::create(rewriter, loc, ivs[0], cst(perBlock));
+          Value to = arith::MinUIOp::create(
+              rewriter, loc,
+              arith::AddIOp::create(rewriter, loc, from, cst(perBlock)),
+              cst(rows));
+          rowLoop(from, to);
+        });
+  } else {
+    rowLoop(cst(0), cst(rows));
+  }
   rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
       op, outTy, y, /*restrict=*/true, /*writable=*/true);
   return success();

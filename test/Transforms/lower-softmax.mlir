@@ -4,41 +4,55 @@
 // RUN: qnk-opt %s --split-input-file --qnk-cpu-pipeline="target=haswell threads=2" | FileCheck %s --check-prefix=LLVM
 
 // Rows of 37 on AVX2 (8 lanes): pass 1 is an online max+sum over 4 vectors a
-// step (32 elements), then a masked tail; pass 2 stores exp(t - M) / S.
+// step (32 elements), then a masked tail; f32 results keep each step's exps
+// in the result and its max in a scratch vector, so pass 2 rescales them by
+// exp(m_step - M) / S with one exp per step.
 // CHECK-LABEL: func @rows
 // CHECK-DAG: %[[X:.*]] = bufferization.to_buffer %arg0 read_only : tensor<4x37xf32> to memref<4x37xf32>
 // CHECK-DAG: %[[Y:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x37xf32>
+// CHECK-DAG: %[[SCR:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16xf32>
 // CHECK: scf.for %[[R:.*]] = %c0 to %c4 step %c1 {
-// Pass 1: four loads, the running max, one rescale exp, four exps.
+// Pass 1: four loads, the running max, exps, the rescaled running sum.
 // CHECK:   %[[P1:.*]]:2 = scf.for %[[J:.*]] = %c0 to %c32 step %c32 iter_args(%[[M:.*]] = %{{.*}}, %[[S:.*]] = %{{.*}}) -> (vector<8xf32>, vector<8xf32>) {
 // CHECK-COUNT-4: vector.load %[[X]][%[[R]], %{{.*}}] : memref<4x37xf32>, vector<8xf32>
 // CHECK:     arith.cmpf ogt
 // CHECK:     arith.select
 // CHECK-COUNT-5: math.fma %{{.*}}, %{{.*}}, %cst{{.*}} : vector<8xf32>
 // CHECK:     %[[SNEW:.*]] = math.fma %[[S]], %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK-COUNT-4: vector.store %{{.*}}, %[[Y]][%[[R]], %{{.*}}] : memref<4x37xf32>, vector<8xf32>
+// CHECK:     vector.store %{{.*}}, %[[SCR]][%{{.*}}] : memref<16xf32>, vector<8xf32>
 // CHECK:     scf.yield %{{.*}}, %[[SNEW]] : vector<8xf32>, vector<8xf32>
 // The last 5 elements, masked.
 // CHECK:   vector.maskedload %[[X]][%[[R]], %c32]
+// CHECK:   vector.maskedstore %[[Y]][%[[R]], %c32]
+// CHECK:   vector.store %{{.*}}, %[[SCR]][%c8]
 // CHECK:   vector.reduction <maximumf>, %{{.*}} : vector<8xf32> into f32
-// CHECK:   %[[S:.*]] = vector.reduction <add>, %{{.*}} : vector<8xf32> into f32
+// CHECK:   %[[SUM:.*]] = vector.reduction <add>, %{{.*}} : vector<8xf32> into f32
 // A fully masked row (M = -inf) divides by S + 1 = 1.
 // CHECK:   %[[NONE:.*]] = arith.cmpf oeq, %{{.*}}, %cst{{.*}} : f32
-// CHECK:   %[[S1:.*]] = arith.addf %[[S]], %cst{{.*}} : f32
-// CHECK:   %[[SS:.*]] = arith.select %[[NONE]], %[[S1]], %[[S]] : f32
+// CHECK:   %[[S1:.*]] = arith.addf %[[SUM]], %cst{{.*}} : f32
+// CHECK:   %[[SS:.*]] = arith.select %[[NONE]], %[[S1]], %[[SUM]] : f32
 // CHECK:   %[[INV:.*]] = arith.divf %cst{{.*}}, %[[SS]] : f32
 // CHECK:   %[[INVV:.*]] = vector.broadcast %[[INV]] : f32 to vector<8xf32>
-// Pass 2: the row read again, normalized and stored.
-// CHECK:   scf.for %[[J2:.*]] = %c0 to %c32 step %c8 {
-// CHECK:     vector.load %[[X]][%[[R]], %[[J2]]]
-// CHECK:     %[[Q:.*]] = arith.mulf %{{.*}}, %[[INVV]] : vector<8xf32>
+// Pass 2: per step one exp of the step's max, then the stored exps scaled.
+// CHECK:   scf.for %[[J2:.*]] = %c0 to %c32 step %c32 {
+// CHECK:     vector.load %[[SCR]][%{{.*}}] : memref<16xf32>, vector<8xf32>
+// CHECK:     %[[F:.*]] = arith.mulf %{{.*}}, %[[INVV]] : vector<8xf32>
+// CHECK:     %[[E:.*]] = vector.load %[[Y]][%[[R]], %[[J2]]]
+// CHECK:     %[[Q:.*]] = arith.mulf %[[E]], %[[F]] : vector<8xf32>
 // CHECK:     vector.store %[[Q]], %[[Y]][%[[R]], %[[J2]]]
+// CHECK-NOT: vector.load %[[X]]
 // CHECK:   vector.maskedstore %[[Y]][%[[R]], %c32]
 // CHECK: %[[T:.*]] = bufferization.to_tensor %[[Y]] restrict writable
 // CHECK: return %[[T]]
 // CHECK-NOT: math.exp
 // PAR-LABEL: func @rows
-// PAR: scf.parallel (%{{.*}}) = (%c0) to (%c4) step (%c1) {
-// PAR:   vector<16xf32>
+// Two threads: two blocks of two rows, each with its own scratch.
+// PAR: scf.parallel (%[[B:.*]]) = (%c0) to (%c2) step (%c1) {
+// PAR:   %[[FROM:.*]] = arith.muli %[[B]], %c2 : index
+// PAR:   memref.alloc() {alignment = 64 : i64} : memref<48xf32>
+// PAR:   scf.for %{{.*}} = %[[FROM]] to %{{.*}} step %c1 {
+// PAR:     vector<16xf32>
 // LLVM-LABEL: llvm.func @rows
 // LLVM-NOT: exp
 // LLVM: llvm.return
@@ -60,6 +74,8 @@ func.func @rows(%x: tensor<4x37xf32>) -> tensor<4x37xf32> {
 // CHECK:   arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK:   arith.mulf
 // CHECK:   arith.addf
+// bf16 results: no scratch, pass 2 recomputes each exp from x.
+// CHECK-NOT: memref<2xf32>
 // CHECK:   arith.truncf %{{.*}} : vector<8xf32> to vector<8xbf16>
 // CHECK-NOT: vector.maskedstore
 // LLVM-LABEL: llvm.func @masked_bf16

@@ -220,8 +220,11 @@ def QNKLowerSoftmax : Pass<"qnk-lower-softmax"> {
     > 1) whose body makes two passes over the row in vectors of the
     target's width (`#qnk.cpu_target`): an online max and sum (the running
     sum rescaled by `exp(m_old - m_new)` once per step of four vectors, or
-    eight with 32 vector registers), then
-    `exp(t - m) * (1 / s)` stored. `exp` is QNK's own polynomial
+    eight with 32 vector registers), then the normalization: for f32
+    results pass 1 has stored each step's exps in the result (and the step's
+    max in a scratch vector), and pass 2 scales them by
+    `exp(m_step - m) / s`, one exp per step; bf16/f16 results recompute
+    `exp(t - m) * (1 / s)` from the input. `exp` is QNK's own polynomial
     (`qnk/Transforms/VectorExp.h`), never a library call; for the same reason
     every f32 `math.exp` left in the module is rewritten to it too. Softmax
     along another axis takes the reference lowering.
