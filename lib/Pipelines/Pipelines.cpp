@@ -59,8 +59,10 @@ struct CPUPipelineTextOptions
 };
 } // namespace
 
-static void addTargetAndRaise(OpPassManager &pm,
-                              const CPUPipelineOptions &opts) {
+/// `fuseEpilogues`: leave the epilogue clauses the vector nanokernels apply
+/// in registers on the matmul (the fast pipeline).
+static void addTargetAndRaise(OpPassManager &pm, const CPUPipelineOptions &opts,
+                              bool fuseEpilogues) {
   QNKSetTargetOptions t;
   t.target = opts.target;
   t.features.assign(opts.features.begin(), opts.features.end());
@@ -68,7 +70,9 @@ static void addTargetAndRaise(OpPassManager &pm,
   pm.addPass(createQNKRaiseLinalg());
   // Quantization ops have one exact element-wise statement, shared by the
   // reference and the fast pipeline.
-  pm.addPass(createQNKDecomposeEpilogues());
+  QNKDecomposeEpiloguesOptions epilogues;
+  epilogues.keepFusable = fuseEpilogues;
+  pm.addPass(createQNKDecomposeEpilogues(epilogues));
   pm.addPass(createQNKLowerQuantization());
 }
 
@@ -126,7 +130,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, int64_t threads) {
 }
 
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
-  addTargetAndRaise(pm, opts);
+  addTargetAndRaise(pm, opts, /*fuseEpilogues=*/true);
   pm.addPass(createQNKPack());
   QNKLowerSoftmaxOptions softmax;
   softmax.threads = opts.threads;
@@ -145,7 +149,7 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
 }
 
 void buildReferencePipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
-  addTargetAndRaise(pm, opts);
+  addTargetAndRaise(pm, opts, /*fuseEpilogues=*/false);
   pm.addPass(createQNKLowerToReference());
   buildBufferizePipeline(pm);
   buildLowerToLLVMPipeline(pm, /*threads=*/1);

@@ -10,8 +10,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qnk/Transforms/Epilogue.h"
 #include "qnk/Transforms/IndexBuilder.h"
 #include "qnk/Transforms/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -57,6 +60,15 @@ public:
     a = op.getA();
     bm = op.getB();
     c = op.getInit();
+    // With an epilogue C holds f32; integer partial sums pass through it as
+    // their bits.
+    cVecTy = accVecTy.clone(cast<MemRefType>(c.getType()).getElementType());
+    epilogue = op.hasEpilogue();
+    last = op.getLast();
+    aScale = op.getAScale();
+    bScale = op.getBScale();
+    bias = op.getBias();
+    activation = op.getActivation();
     if (kr > 1) {
       a = collapseKr(b, loc, a);
       bm = collapseKr(b, loc, bm);
@@ -205,20 +217,85 @@ private:
         for (int64_t j = 0; j < nv; ++j) {
           SmallVector<Value> idx = {ib.add(row0, cIdx(i)),
                                     ib.add(p.n0, cIdx(j * vl))};
-          vals.push_back(masked
-                             ? vector::MaskedLoadOp::create(
-                                   b, loc, accVecTy, c, idx, p.masks[j], zero)
-                                   .getResult()
-                             : vector::LoadOp::create(b, loc, accVecTy, c, idx)
-                                   .getResult());
+          Value cZero = toC(zero);
+          Value v =
+              masked
+                  ? vector::MaskedLoadOp::create(b, loc, cVecTy, c, idx,
+                                                 p.masks[j], cZero)
+                        .getResult()
+                  : vector::LoadOp::create(b, loc, cVecTy, c, idx).getResult();
+          vals.push_back(fromC(v));
         }
       scf::YieldOp::create(b, loc, vals);
     }
     return SmallVector<Value>(ifOp.getResults());
   }
 
+  /// Accumulator vectors as C holds them, and back (a bit cast when C holds
+  /// f32 for an integer kernel).
+  Value toC(Value v) {
+    return v.getType() == cVecTy
+               ? v
+               : vector::BitCastOp::create(b, loc, cVecTy, v).getResult();
+  }
+  Value fromC(Value v) {
+    return v.getType() == accVecTy
+               ? v
+               : vector::BitCastOp::create(b, loc, accVecTy, v).getResult();
+  }
+
   void storeAccumulators(const Panel &p, int64_t rows, Value row0,
                          ValueRange accs) {
+    if (!epilogue)
+      return storeVectors(p, rows, row0, accs, /*finish=*/false);
+    if (!last)
+      return storeVectors(p, rows, row0, accs, /*finish=*/true);
+    // Earlier K blocks store partial sums; the last applies the epilogue.
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, last, true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    storeVectors(p, rows, row0, accs, /*finish=*/true);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    storeVectors(p, rows, row0, accs, /*finish=*/false);
+  }
+
+  /// The epilogue of one accumulator vector (row `row`, columns from `col`),
+  /// in the order the reference applies it: f32, times the row scale, times
+  /// the column scale, plus the bias, then the activation.
+  Value finishVector(Value acc, Value row, Value col, Value mask) {
+    VectorType f32Vec = accVecTy.clone(b.getF32Type());
+    Value v = acc;
+    if (!accTy.isF32())
+      v = arith::SIToFPOp::create(b, loc, f32Vec, v);
+    auto scalar = [&](Value buf, Value idx) -> Value {
+      bool rank0 = cast<MemRefType>(buf.getType()).getRank() == 0;
+      Value x = memref::LoadOp::create(b, loc, buf,
+                                       rank0 ? ValueRange{} : ValueRange{idx});
+      return vector::BroadcastOp::create(b, loc, f32Vec, x);
+    };
+    auto columns = [&](Value buf) -> Value {
+      if (cast<MemRefType>(buf.getType()).getRank() == 0)
+        return scalar(buf, Value());
+      Value zero = arith::ConstantOp::create(
+          b, loc, f32Vec, DenseElementsAttr::get(f32Vec, b.getF32FloatAttr(0)));
+      if (mask)
+        return vector::MaskedLoadOp::create(b, loc, f32Vec, buf,
+                                            ValueRange{col}, mask, zero);
+      return vector::LoadOp::create(b, loc, f32Vec, buf, ValueRange{col});
+    };
+    if (aScale) {
+      v = arith::MulFOp::create(b, loc, v, scalar(aScale, row));
+      v = arith::MulFOp::create(b, loc, v, columns(bScale));
+    }
+    if (bias)
+      v = arith::AddFOp::create(b, loc, v, columns(bias));
+    if (activation)
+      v = applyActivation(b, loc, *activation, v);
+    return v;
+  }
+
+  void storeVectors(const Panel &p, int64_t rows, Value row0, ValueRange accs,
+                    bool finish) {
     IndexBuilder ib{b, loc};
     auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, p.full, true);
     for (bool masked : {false, true}) {
@@ -226,9 +303,11 @@ private:
       b.setInsertionPointToStart(masked ? ifOp.elseBlock() : ifOp.thenBlock());
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < nv; ++j) {
-          SmallVector<Value> idx = {ib.add(row0, cIdx(i)),
-                                    ib.add(p.n0, cIdx(j * vl))};
+          Value row = ib.add(row0, cIdx(i)), col = ib.add(p.n0, cIdx(j * vl));
+          SmallVector<Value> idx = {row, col};
           Value v = accs[i * nv + j];
+          v = finish ? finishVector(v, row, col, masked ? p.masks[j] : Value())
+                     : toC(v);
           if (masked)
             vector::MaskedStoreOp::create(b, loc, c, idx, p.masks[j], v);
           else
@@ -372,6 +451,10 @@ private:
   Location loc;
   NanoKernelAttr kernel;
   bool accumulate, aPacked, bPacked;
+  VectorType cVecTy;
+  bool epilogue = false;
+  Value last, aScale, bScale, bias;
+  std::optional<Activation> activation;
   int64_t vl, nv, mr, kr;
   Type opTy, accTy;
   VectorType accVecTy, bVecTy;
@@ -595,6 +678,11 @@ struct ComposeNanokernelsPass
       }
       op.erase();
     }
+    // Epilogue activations: polynomials, like the reference's.
+    RewritePatternSet math(&getContext());
+    populateEpilogueMathPatterns(math);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(math))))
+      signalPassFailure();
   }
 };
 } // namespace

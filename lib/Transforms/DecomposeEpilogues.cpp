@@ -9,14 +9,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qnk/Target/CPUTarget.h"
+#include "qnk/Transforms/Epilogue.h"
 #include "qnk/Transforms/Passes.h"
 
-#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-
-#include <cmath>
 
 namespace qnk {
 #define GEN_PASS_DEF_QNKDECOMPOSEEPILOGUES
@@ -28,55 +27,49 @@ using namespace qnk;
 
 namespace {
 
-Value constF(OpBuilder &b, Location loc, double v) {
-  return arith::ConstantOp::create(b, loc, b.getF32Type(),
-                                   b.getF32FloatAttr(float(v)));
-}
-
-/// The activation of `v` (f32), as docs/numerics.md states it.
-Value activate(OpBuilder &b, Location loc, Activation act, Value v) {
-  switch (act) {
-  case Activation::relu: // maximum(v, +0): NaN stays NaN, relu(-0) = +0
-    return arith::MaximumFOp::create(b, loc, v, constF(b, loc, 0));
-  case Activation::gelu: { // 0.5 v (1 + erf(v / sqrt 2))
-    Value e = math::ErfOp::create(
-        b, loc, arith::MulFOp::create(b, loc, v, constF(b, loc, M_SQRT1_2)));
-    Value h = arith::MulFOp::create(b, loc, v, constF(b, loc, 0.5));
-    return arith::MulFOp::create(
-        b, loc, h, arith::AddFOp::create(b, loc, e, constF(b, loc, 1)));
+/// True if the vector nanokernel selected for `op` will apply its
+/// dequantize/bias/activation clauses in registers.
+bool fusesInKernel(MatmulOp op) {
+  CPUTargetAttr target = lookupCPUTarget(op);
+  if (!target)
+    return false;
+  auto cTy = cast<RankedTensorType>(op.getC().getType());
+  llvm::Expected<NanoKernelAttr> kernel =
+      selectNanoKernel(target, getElementTypeOrSelf(op.getA()),
+                       getElementTypeOrSelf(op.getB()), cTy.getDimSize(0));
+  if (!kernel) {
+    llvm::consumeError(kernel.takeError());
+    return false;
   }
-  case Activation::gelu_tanh: { // 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715
-                                // v^3)))
-    Value v3 =
-        arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, v, v), v);
-    Value inner = arith::AddFOp::create(
-        b, loc, v, arith::MulFOp::create(b, loc, v3, constF(b, loc, 0.044715)));
-    Value t = math::TanhOp::create(
-        b, loc,
-        arith::MulFOp::create(b, loc, inner,
-                              constF(b, loc, std::sqrt(2.0 / M_PI))));
-    Value h = arith::MulFOp::create(b, loc, v, constF(b, loc, 0.5));
-    return arith::MulFOp::create(
-        b, loc, h, arith::AddFOp::create(b, loc, t, constF(b, loc, 1)));
-  }
-  case Activation::silu: { // v / (1 + exp(-v))
-    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, v));
-    return arith::DivFOp::create(
-        b, loc, v, arith::AddFOp::create(b, loc, e, constF(b, loc, 1)));
-  }
-  }
-  llvm_unreachable("unknown activation");
+  return !kernel->isAMX();
 }
 
 struct DecomposeEpilogue : OpRewritePattern<MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  DecomposeEpilogue(MLIRContext *ctx, bool keepFusable)
+      : OpRewritePattern(ctx), keepFusable(keepFusable) {}
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasEpilogue())
       return failure();
     Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
     auto cTy = cast<RankedTensorType>(op.getC().getType());
+    if (keepFusable && fusesInKernel(op)) {
+      if (!op.getOutScale())
+        return failure(); // all of it is applied in registers
+      // The kernel produces f32; quantization is element-wise after it.
+      auto realTy =
+          RankedTensorType::get(cTy.getShape(), rewriter.getF32Type());
+      auto fused =
+          MatmulOp::create(rewriter, loc, realTy, op.getA(), op.getB(),
+                           op.getAScale(), op.getBScale(), op.getBias(),
+                           Value(), Value(), op.getTransposeAAttr(),
+                           op.getTransposeBAttr(), op.getActivationAttr());
+      rewriter.replaceOpWithNewOp<QuantizeOp>(
+          op, cTy, fused.getResult(), op.getOutScale(), op.getOutZeroPoint(),
+          IntegerAttr(), IntegerAttr());
+      return success();
+    }
+    MLIRContext *ctx = op.getContext();
     Type acc = getMatmulAccumulatorType(getElementTypeOrSelf(op.getA()),
                                         getElementTypeOrSelf(op.getB()));
     auto accTy = RankedTensorType::get(cTy.getShape(), acc);
@@ -121,7 +114,7 @@ struct DecomposeEpilogue : OpRewritePattern<MatmulOp> {
                        if (biased)
                          v = arith::AddFOp::create(b, l, v, args[next++]);
                        if (act)
-                         v = activate(b, l, *act, v);
+                         v = applyActivation(b, l, *act, v);
                        linalg::YieldOp::create(b, l, v);
                      })
                      .getResult(0);
@@ -132,21 +125,23 @@ struct DecomposeEpilogue : OpRewritePattern<MatmulOp> {
     rewriter.replaceOp(op, real);
     return success();
   }
+
+private:
+  bool keepFusable;
 };
 
 struct DecomposeEpiloguesPass
     : qnk::impl::QNKDecomposeEpiloguesBase<DecomposeEpiloguesPass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<DecomposeEpilogue>(&getContext());
+    patterns.add<DecomposeEpilogue>(&getContext(), keepFusable);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // erf, tanh and exp as polynomials: the same code in both pipelines and
     // no library call in the objects qnk-compile makes.
     RewritePatternSet approx(&getContext());
-    populateMathPolynomialApproximationPatterns(approx, [](StringRef name) {
-      return name == "math.erf" || name == "math.tanh" || name == "math.exp";
-    });
+    populateEpilogueMathPatterns(approx);
     if (failed(applyPatternsGreedily(getOperation(), std::move(approx))))
       signalPassFailure();
   }

@@ -49,9 +49,9 @@ template <typename QnkOp, unsigned Batch>
 LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
   {
     if constexpr (std::is_same_v<QnkOp, MatmulOp>)
-      if (op.hasEpilogue())
-        return op.emitOpError("has an epilogue: run qnk-decompose-epilogues "
-                              "first");
+      if (op.getOutScale())
+        return op.emitOpError("has a quantize(...) epilogue: run "
+                              "qnk-decompose-epilogues first");
     CPUTargetAttr target = lookupCPUTarget(op);
     if (!target)
       return op.emitOpError("needs a #qnk.cpu_target: run qnk-set-target "
@@ -97,6 +97,10 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
                          decodeBInKernel ? f32 : bElt, rows);
     if (!kernel)
       return op.emitOpError() << llvm::toString(kernel.takeError());
+    if constexpr (std::is_same_v<QnkOp, MatmulOp>)
+      if (op.hasEpilogue() && kernel->isAMX())
+        return op.emitOpError("has an epilogue but runs on AMX tiles: run "
+                              "qnk-decompose-epilogues first");
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     int64_t batch = Batch ? cTy.getDimSize(0) : 0;
@@ -126,6 +130,19 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
                                          cTy.getElementType());
     auto mm = PackedMatmulOp::create(rewriter, loc, TypeRange{cTy}, a, b, init,
                                      *kernel, /*accumulate=*/false);
+    if constexpr (std::is_same_v<QnkOp, MatmulOp>) {
+      if (op.hasEpilogue()) {
+        // Applied by the nanokernel to its accumulators (qnk-tile decides
+        // on which K block).
+        mm.getAScaleMutable().assign(op.getAScale() ? ValueRange{op.getAScale()}
+                                                    : ValueRange{});
+        mm.getBScaleMutable().assign(op.getBScale() ? ValueRange{op.getBScale()}
+                                                    : ValueRange{});
+        mm.getBiasMutable().assign(op.getBias() ? ValueRange{op.getBias()}
+                                                : ValueRange{});
+        mm.setActivationAttr(op.getActivationAttr());
+      }
+    }
     rewriter.replaceOp(op, mm.getResult()[0]);
     return success();
   }

@@ -211,8 +211,24 @@ void tile2D(OpBuilder &b, PackedMatmulOp op, Operand a, Operand bo, Value c,
     else
       av = view(b, loc, aBlock.buffer, {ic, pc}, {mcur, kcur});
     Value cv = view(b, loc, c, {ic, jc}, {mcur, ncur});
-    PackedMatmulOp::create(b, loc, TypeRange{}, av, bv, cv, kernel,
-                           !first || op.getAccumulate());
+    // Epilogue operands: the scales and bias of this block's rows and
+    // columns; it runs on the last K block, while the sums are in registers.
+    Value last, aScale, bScale, bias;
+    if (op.hasEpilogue()) {
+      auto slice = [&](Value v, Value off, Value len) -> Value {
+        if (!v || cast<MemRefType>(v.getType()).getRank() == 0)
+          return v;
+        return view(b, loc, v, {off}, {len});
+      };
+      aScale = slice(op.getAScale(), ic, mcur);
+      bScale = slice(op.getBScale(), jc, ncur);
+      bias = slice(op.getBias(), jc, ncur);
+      last = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                   ib.add(pc, kcur), kSteps);
+    }
+    PackedMatmulOp::create(b, loc, TypeRange{}, av, bv, cv, last, aScale,
+                           bScale, bias, kernel, !first || op.getAccumulate(),
+                           op.getActivationAttr());
   };
 
   OpBuilder::InsertionGuard g(b);

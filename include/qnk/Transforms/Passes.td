@@ -62,8 +62,15 @@ def QNKDecomposeEpilogues : Pass<"qnk-decompose-epilogues"> {
     element-wise `linalg.generic` (f32) and, for `quantize`, a
     `qnk.quantize`. erf, tanh and exp are expanded into upstream MLIR's
     polynomial approximations. Both pipelines run it, so the epilogue's
-    numbers are the same in each.
+    numbers are the same in each. With `keep-fusable` (the CPU pipeline)
+    `dequantize`, `bias` and `activation` stay on matmuls whose nanokernel
+    applies them to its accumulators in registers (the vector kernels, not
+    AMX); only `quantize` is split off those.
   }];
+  let options = [
+    Option<"keepFusable", "keep-fusable", "bool", /*default=*/"false",
+           "Keep the clauses a vector nanokernel applies in registers">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
@@ -154,6 +161,7 @@ def QNKComposeNanokernels : Pass<"qnk-compose-nanokernels"> {
                            "mlir::arith::ArithDialect",
                            "mlir::LLVM::LLVMDialect",
                            "mlir::x86vector::X86VectorDialect",
+                           "mlir::math::MathDialect",
                            "mlir::amx::AMXDialect"];
 }
 

@@ -15,6 +15,14 @@ void MatmulOp::build(OpBuilder &b, OperationState &state, Type c, Value a,
         transposeA, transposeB, /*activation=*/ActivationAttr());
 }
 
+void PackedMatmulOp::build(OpBuilder &b, OperationState &state,
+                           TypeRange results, Value a, Value bv, Value init,
+                           NanoKernelAttr kernel, bool accumulate) {
+  build(b, state, results, a, bv, init, /*last=*/Value(), /*a_scale=*/Value(),
+        /*b_scale=*/Value(), /*bias=*/Value(), kernel, accumulate,
+        /*activation=*/ActivationAttr());
+}
+
 bool MatmulOp::hasEpilogue() {
   return getAScale() || getBScale() || getBias() || getOutScale() ||
          getOutZeroPoint() || getActivation();

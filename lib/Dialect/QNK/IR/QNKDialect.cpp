@@ -7,6 +7,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
@@ -466,9 +467,22 @@ LogicalResult PackedMatmulOp::verify() {
       bTy.getRank() == bdims + 2 &&
       kernel.getKind() == NanoKernelKind::fma_f32 &&
       (bTy.getElementType().isBF16() || bTy.getElementType().isF16());
+  if (hasEpilogue() && kernel.isAMX())
+    return emitOpError("an epilogue needs a vector nanokernel (AMX tiles "
+                       "store through memory)");
+  if (bool(getAScale()) != bool(getBScale()))
+    return emitOpError("dequantize needs both scales");
+  for (Value v : {getAScale(), getBScale(), getBias()})
+    if (v && (!getElementTypeOrSelf(v).isF32() ||
+              cast<ShapedType>(v.getType()).getRank() > 1))
+      return emitOpError("epilogue scales and bias must be f32 of rank 0 "
+                         "or 1");
+  // With an epilogue C holds f32 (integer partial sums as their bits).
+  Type cElt =
+      hasEpilogue() ? Float32Type::get(ctx) : kernel.getAccumulatorType(ctx);
   if (aTy.getElementType() != kernel.getOperandType(ctx) ||
       (bTy.getElementType() != kernel.getOperandType(ctx) && !bInKernel) ||
-      cTy.getElementType() != kernel.getAccumulatorType(ctx))
+      cTy.getElementType() != cElt)
     return emitOpError("operand element types do not match the nanokernel");
   unsigned bd = isBatched();
   int64_t kr = kernel.getKr();

@@ -321,6 +321,7 @@ def QNK_PackOp : QNK_Op<"pack", [DestinationStyleOpInterface,
 }
 
 def QNK_PackedMatmulOp : QNK_Op<"packed_matmul", [DestinationStyleOpInterface,
+    AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
   let summary = "Matrix multiplication over nanokernel-packed operands";
   let description = [{
@@ -335,19 +336,45 @@ def QNK_PackedMatmulOp : QNK_Op<"packed_matmul", [DestinationStyleOpInterface,
 
     This is the op that `qnk-tile` blocks for caches and
     `qnk-compose-nanokernels` turns into a register block.
+
+    An epilogue (`dequantize`, `bias`, `activation`, as on `qnk.matmul`) is
+    applied to the accumulators in registers before they are stored, when
+    the i1 `epilogue_if` operand is true (the last K block; always when it
+    is absent). C then holds f32: K blocks before the last one keep their
+    partial sums in it, as i32 bit patterns for integer kernels.
   }];
   let arguments = (ins AnyShaped:$a, AnyShaped:$b, AnyShaped:$init,
-                       QNK_NanoKernelAttr:$kernel, UnitAttr:$accumulate);
+                       Optional<I1>:$last,
+                       Optional<AnyShaped>:$a_scale,
+                       Optional<AnyShaped>:$b_scale,
+                       Optional<AnyShaped>:$bias,
+                       QNK_NanoKernelAttr:$kernel, UnitAttr:$accumulate,
+                       OptionalAttr<QNK_Activation>:$activation);
   let results = (outs Variadic<AnyRankedTensor>:$result);
   let assemblyFormat = [{
     `ins` `(` $a `,` $b `:` type($a) `,` type($b) `)`
     `outs` `(` $init `:` type($init) `)` `kernel` `=` $kernel
-    (`accumulate` $accumulate^)? attr-dict (`->` type($result)^)?
+    (`accumulate` $accumulate^)?
+    (`epilogue_if` `(` $last^ `)`)?
+    (`dequantize` `(` $a_scale^ `,` $b_scale `:` type($a_scale) `,`
+        type($b_scale) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    (`activation` `(` $activation^ `)`)?
+    attr-dict (`->` type($result)^)?
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::TypeRange":$results, "::mlir::Value":$a,
+                   "::mlir::Value":$b, "::mlir::Value":$init,
+                   "::qnk::NanoKernelAttr":$kernel, "bool":$accumulate)>
+  ];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     ::mlir::MutableOperandRange getDpsInitsMutable() {
       return getInitMutable();
+    }
+    /// True if the op carries epilogue clauses.
+    bool hasEpilogue() {
+      return getLast() || getAScale() || getBias() || getActivation();
     }
     bool isAPacked();
     bool isBPacked();

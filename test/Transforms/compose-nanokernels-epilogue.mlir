@@ -1,0 +1,31 @@
+// RUN: qnk-opt %s --qnk-compose-nanokernels --canonicalize --cse | FileCheck %s
+
+// The epilogue runs on the accumulators in registers: on the last K block
+// (epilogue_if) each i32 accumulator vector is converted, scaled by its row's
+// and its columns' scales, biased and activated (the exp of SiLU as a
+// polynomial) and stored as f32; earlier K blocks store the partial sums'
+// bits into the same f32 buffer and load them back as i32.
+// CHECK-LABEL: func @w8a8
+// CHECK-SAME: %[[LAST:[a-z0-9]+]]: i1
+// CHECK: vector.load %arg2[{{.*}}] : memref<12x32xf32>, vector<8xf32>
+// CHECK: vector.bitcast %{{.*}} : vector<8xf32> to vector<8xi32>
+// CHECK: scf.for
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// CHECK: scf.if %[[LAST]] {
+// CHECK:   arith.sitofp %{{.*}} : vector<8xi32> to vector<8xf32>
+// CHECK:   memref.load %arg4[
+// CHECK:   arith.mulf
+// CHECK:   vector.load %arg5[
+// CHECK:   arith.mulf
+// CHECK:   vector.load %arg6[
+// CHECK:   arith.addf
+// CHECK-NOT: math.exp
+// CHECK:   arith.divf
+// CHECK:   vector.store %{{.*}}, %arg2[{{.*}}] : memref<12x32xf32>, vector<8xf32>
+// CHECK: } else {
+// CHECK:   vector.bitcast %{{.*}} : vector<8xi32> to vector<8xf32>
+// CHECK:   vector.store %{{.*}}, %arg2[{{.*}}] : memref<12x32xf32>, vector<8xf32>
+func.func @w8a8(%a: memref<2x32x6x2xi16>, %b: memref<2x32x16x2xi16>, %c: memref<12x32xf32>, %last: i1, %sa: memref<12xf32>, %sb: memref<32xf32>, %bias: memref<32xf32>) {
+  qnk.packed_matmul ins(%a, %b : memref<2x32x6x2xi16>, memref<2x32x16x2xi16>) outs(%c : memref<12x32xf32>) kernel = <pmaddwd_i16, mr = 6, nv = 2, vector_length = 8, kr = 2> accumulate epilogue_if(%last) dequantize(%sa, %sb : memref<12xf32>, memref<32xf32>) bias(%bias : memref<32xf32>) activation(silu)
+  return
+}
