@@ -99,6 +99,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, int64_t threads) {
   // and stores (not linalg ops) by then.
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createQNKEmulateNarrowTypes());
+  pm.addPass(createQNKLegalizeBF16());
   // Parallel block loops (qnk-tile threads=N) run on OpenMP threads.
   ConvertSCFToOpenMPPassOptions omp;
   omp.numThreads = threads > 1 ? threads : 0;

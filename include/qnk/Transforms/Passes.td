@@ -198,6 +198,20 @@ def QNKEmulateNarrowTypes : Pass<"qnk-emulate-narrow-types", "mlir::ModuleOp"> {
                            "mlir::affine::AffineDialect"];
 }
 
+def QNKLegalizeBF16 : Pass<"qnk-legalize-bf16", "mlir::ModuleOp"> {
+  let summary = "Round f32 to bf16 with integer ops where the CPU cannot";
+  let description = [{
+    Without AVX512-BF16, LLVM lowers an f32 -> bf16 truncation to a call to
+    compiler-rt's `__truncsfbf2`, which neither the JIT nor QNK's
+    self-contained objects provide. On such targets (the module's
+    `#qnk.cpu_target`) this pass rewrites `arith.truncf` / `arith.extf`
+    between f32 and bf16 into integer operations (round to nearest even,
+    NaN kept quiet) with upstream MLIR's bf16 expansion patterns.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def QNKInlineAllocaScopes : Pass<"qnk-inline-alloca-scopes"> {
   let summary = "Inline stack scopes that hold no stack allocation";
   let description = [{

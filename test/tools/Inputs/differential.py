@@ -1,17 +1,20 @@
 """Differential test: random qnk.matmul programs (with and without epilogue
-clauses) and quantize/dequantize programs through the fast pipeline,
-compared with the reference lowering by `qnk-run --verify`.
+clauses), quantize/dequantize and softmax programs through the fast
+pipeline, compared with the reference lowering by `qnk-run --verify`.
 
 Shapes include 1, primes and non-multiples of every register block; types,
-transposes, batch dimensions, targets and thread counts vary. Each case is
-reproducible from (--seed, case index): a failure prints both and the
-program, which is a complete input for qnk-run.
+transposes, batch dimensions, scale schemes, epilogues, masks, targets and
+thread counts vary. Each case is reproducible from (--seed, case index): a
+failure prints both (rerun one with --only) and the program, which is a
+complete input for qnk-run, then the program with its dimensions shrunk as
+far as the mismatch persists.
 
   differential.py --qnk-run PATH --cases N --seed S [--targets a,b]
 """
 import argparse
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -107,6 +110,8 @@ def program(rng):
         return epilogue_program(rng)
     if kind < 0.25:
         return quant_program(rng)
+    if kind < 0.32:
+        return softmax_program(rng)
     ta, tb, tc = rng.choice(TYPES)
     m, n, k = (rng.choice(DIMS) for _ in range(3))
     trans_a, trans_b = rng.random() < 0.25, rng.random() < 0.3
@@ -124,33 +129,104 @@ def program(rng):
             f"  return %c : tensor<{c_shape}x{tc}>\n}}\n")
 
 
+def softmax_program(rng):
+    """qnk.softmax along a random axis, with or without a mask and scale."""
+    rank = rng.choice([1, 2, 3])
+    shape = [rng.choice([1, 2, 3, 7, 16, 17, 100]) for _ in range(rank)]
+    axis = rng.randrange(rank)
+    elt = rng.choice(["f32", "bf16", "f16"])
+    out = rng.choice(["f32", elt])
+    args = [f"%x: {tensor(shape, elt)}"]
+    mask = ""
+    if rng.random() < 0.4:
+        mshape = [d if rng.random() < 0.6 else 1 for d in shape]
+        args.append(f"%mask: {tensor(mshape, 'f32')}")
+        mask = f" mask(%mask : {tensor(mshape, 'f32')})"
+    attrs = f" axis = {axis}"
+    if rng.random() < 0.3:
+        attrs += f" scale = {rng.choice([0.125, 0.5, 2.0])}"
+    return (f"func.func @mm({', '.join(args)}) -> {tensor(shape, out)} {{\n"
+            f"  %y = qnk.softmax %x{mask}{attrs} : {tensor(shape, elt)} -> "
+            f"{tensor(shape, out)}\n  return %y : {tensor(shape, out)}\n}}\n")
+
+
+#: Extra qnk-run arguments (the reducer's own test corrupts results on
+#: purpose with --testing-corrupt-result).
+EXTRA_ARGS = []
+
+
+def run_case(qnk_run, path, src, target, threads, seed):
+    with open(path, "w") as f:
+        f.write(src)
+    cmd = [qnk_run, path, "-e", "mm", f"--target={target}",
+           f"--threads={threads}", f"--seed={seed}", "--verify"] + EXTRA_ARGS
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def mismatches(r):
+    """A failure worth reducing: the fast path disagrees with the reference
+    (not a rejected program)."""
+    return r.returncode != 0 and "does not match the reference" in r.stderr
+
+
+DIM = re.compile(r"(?<=[<x])(\d+)(?=x)")
+
+
+def reduce(qnk_run, path, src, target, threads, seed):
+    """Shrinks the tensor dimensions of a mismatching program while it still
+    mismatches: each distinct size is replaced everywhere by 1, 2 or its
+    half (coupled dimensions move together)."""
+    changed = True
+    while changed:
+        changed = False
+        for value in sorted({int(d) for d in DIM.findall(src)}, reverse=True):
+            for smaller in sorted({1, 2, value // 2} - {0, value}):
+                if smaller >= value:
+                    continue
+                candidate = DIM.sub(
+                    lambda m: str(smaller) if int(m.group(1)) == value
+                    else m.group(1), src)
+                if mismatches(run_case(qnk_run, path, candidate, target,
+                                       threads, seed)):
+                    src, changed = candidate, True
+                    break
+            if changed:
+                break
+    return src
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--qnk-run", required=True)
     ap.add_argument("--cases", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--targets", default="host,znver3")
+    ap.add_argument("--only", type=int, help="run just this case index")
+    ap.add_argument("--qnk-run-arg", action="append", default=[],
+                    help="an extra qnk-run argument (repeatable)")
     args = ap.parse_args()
+    EXTRA_ARGS.extend(args.qnk_run_arg)
     targets = args.targets.split(",")
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for i in range(args.cases):
+        cases = [args.only] if args.only is not None else range(args.cases)
+        for i in cases:
             rng = random.Random(args.seed * 1000003 + i)
             src = program(rng)
             target = rng.choice(targets)
             threads = rng.choice([1, 1, 2])
             path = os.path.join(tmp, f"case{i}.mlir")
-            with open(path, "w") as f:
-                f.write(src)
-            cmd = [args.qnk_run, path, "-e", "mm", f"--target={target}",
-                   f"--threads={threads}", f"--seed={i}", "--verify"]
-            r = subprocess.run(cmd, capture_output=True, text=True)
+            r = run_case(args.qnk_run, path, src, target, threads, i)
             if r.returncode == 0 and "verified:" in r.stdout:
                 passed += 1
                 continue
             failed += 1
-            print(f"FAIL case {i} (--seed {args.seed}): target={target} "
-                  f"threads={threads}\n{src}{r.stdout}{r.stderr}")
+            print(f"FAIL case {i}: rerun with --seed {args.seed} --only {i} "
+                  f"(target={target} threads={threads} --seed={i})\n"
+                  f"{src}{r.stdout}{r.stderr}")
+            if mismatches(r):
+                small = reduce(args.qnk_run, path, src, target, threads, i)
+                print(f"reduced (still mismatching):\n{small}")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
