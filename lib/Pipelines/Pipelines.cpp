@@ -67,6 +67,7 @@ static void addTargetAndRaise(OpPassManager &pm, const CPUPipelineOptions &opts,
   t.target = opts.target;
   t.features.assign(opts.features.begin(), opts.features.end());
   pm.addPass(createQNKSetTarget(t));
+  pm.addPass(createQNKImportQuantTypes());
   pm.addPass(createQNKRaiseLinalg());
   // Quantization ops have one exact element-wise statement, shared by the
   // reference and the fast pipeline.

@@ -4,6 +4,8 @@
 #include "qnk/InitAll.h"
 #include "qnk/Runner/Runner.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Diagnostics.h"
@@ -37,8 +39,14 @@ static FailureOr<TensorSpec> readBoundaryType(Type type, Location loc,
     return emitError(loc) << what << " has dynamic shape " << type
                           << "; entry functions must take and return tensors "
                              "of static shape";
-  std::optional<ElementType> elementType =
-      getElementType(tensorType.getElementType());
+  Type element = tensorType.getElementType();
+  // A !quant.uniform tensor crosses the boundary as its storage tensor
+  // (qnk-import-quant-types).
+  if (auto q = dyn_cast<quant::QuantizedType>(element))
+    element = IntegerType::get(q.getContext(), q.getStorageTypeIntegralWidth(),
+                               q.isSigned() ? IntegerType::Signless
+                                            : IntegerType::Unsigned);
+  std::optional<ElementType> elementType = getElementType(element);
   if (!elementType)
     return emitError(loc) << what << " has unsupported element type "
                           << tensorType.getElementType()

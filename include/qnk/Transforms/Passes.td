@@ -54,6 +54,20 @@ def QNKLowerToReference : Pass<"qnk-lower-to-reference"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def QNKImportQuantTypes : Pass<"qnk-import-quant-types", "mlir::ModuleOp"> {
+  let summary = "Map !quant.uniform tensors to QNK storage tensors and ops";
+  let description = [{
+    Function arguments and results of `!quant.uniform` element type become
+    their storage tensors (i8, ui8, i4, ui4); `quant.dcast` / `quant.qcast`
+    become `qnk.dequantize` / `qnk.quantize` with the type's scales and zero
+    points as constants (per tensor, per axis, or sub-channel blocks along
+    one dimension); `quant.scast` disappears. Quantized types that QNK
+    cannot state (narrowed storage ranges, non-f32 expressed types, blocks
+    along several dimensions) are diagnosed.
+  }];
+  let dependentDialects = ["qnk::QNKDialect", "mlir::arith::ArithDialect"];
+}
+
 def QNKDecomposeEpilogues : Pass<"qnk-decompose-epilogues"> {
   let summary = "Split qnk.matmul epilogues into element-wise ops";
   let description = [{
