@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qnk/Transforms/Passes.h"
+#include "qnk/Transforms/Relabel.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Transforms/NarrowTypeEmulationConverter.h"
@@ -59,20 +60,14 @@ LogicalResult relabelUnsignedArguments(func::FuncOp fn) {
       Value relabelled;
       if (auto load = dyn_cast<memref::LoadOp>(user)) {
         Value v = memref::LoadOp::create(b, loc, arg, load.getIndices());
-        auto one = VectorType::get({1}, signless);
-        Value vec = vector::BroadcastOp::create(b, loc, one, v);
-        vec = vector::BitCastOp::create(b, loc, one.clone(unsignedElt), vec);
-        relabelled = vector::ExtractOp::create(b, loc, vec, 0);
+        relabelled = qnk::relabelScalar(b, loc, v, unsignedElt);
       } else if (auto load = dyn_cast<vector::LoadOp>(user)) {
         VectorType vt = load.getVectorType();
         Value v = vector::LoadOp::create(b, loc, vt.clone(signless), arg,
                                          load.getIndices());
         relabelled = vector::BitCastOp::create(b, loc, vt, v);
       } else if (auto store = dyn_cast<memref::StoreOp>(user)) {
-        auto one = VectorType::get({1}, unsignedElt);
-        Value vec = vector::BroadcastOp::create(b, loc, one, store.getValue());
-        vec = vector::BitCastOp::create(b, loc, one.clone(signless), vec);
-        Value v = vector::ExtractOp::create(b, loc, vec, 0);
+        Value v = qnk::relabelScalar(b, loc, store.getValue(), signless);
         memref::StoreOp::create(b, loc, v, arg, store.getIndices());
         user->erase();
         continue;

@@ -8,6 +8,7 @@
 
 #include "qnk/Transforms/FloatDecode.h"
 #include "qnk/Transforms/Passes.h"
+#include "qnk/Transforms/Relabel.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -44,21 +45,6 @@ AffineMap getScaleMap(MLIRContext *ctx, unsigned rank,
   return AffineMap::get(rank, 0, results, ctx);
 }
 
-/// Relabels a scalar between an unsigned integer type and the signless one of
-/// the same width (arith takes signless integers only).
-Value relabel(OpBuilder &b, Location loc, Value v, Type to) {
-  if (v.getType() == to)
-    return v;
-  auto one = VectorType::get({1}, v.getType());
-  Value vec = vector::BroadcastOp::create(b, loc, one, v);
-  vec = vector::BitCastOp::create(b, loc, one.clone(to), vec);
-  return vector::ExtractOp::create(b, loc, vec, 0);
-}
-
-Type signlessOf(Type t) {
-  return IntegerType::get(t.getContext(), t.getIntOrFloatBitWidth());
-}
-
 /// [qmin, qmax] of an integer storage type.
 std::pair<int64_t, int64_t> storageRange(Type t) {
   unsigned w = t.getIntOrFloatBitWidth();
@@ -81,7 +67,7 @@ Value saturateToStorage(OpBuilder &b, Location loc, Value v, Type to) {
   v = arith::MaxSIOp::create(b, loc, v, constI(b, loc, v.getType(), lo));
   v = arith::MinSIOp::create(b, loc, v, constI(b, loc, v.getType(), hi));
   v = arith::TruncIOp::create(b, loc, signlessOf(to), v);
-  return relabel(b, loc, v, to);
+  return relabelScalar(b, loc, v, to);
 }
 
 /// One element-wise generic over `input` with `extras` (scale, zero point,
@@ -181,7 +167,7 @@ struct LowerDequantize : OpRewritePattern<DequantizeOp> {
             x = vector::ExtractOp::create(
                 b, loc, decodeFp8(b, loc, vec, b.getF32Type()), 0);
           } else {
-            Value q = relabel(b, loc, args[0], signlessOf(storage));
+            Value q = relabelScalar(b, loc, args[0], signlessOf(storage));
             Value i = storage.isUnsignedInteger()
                           ? arith::ExtUIOp::create(b, loc, b.getI32Type(), q)
                                 .getResult()

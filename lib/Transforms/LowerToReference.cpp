@@ -8,6 +8,7 @@
 
 #include "qnk/Transforms/FloatDecode.h"
 #include "qnk/Transforms/Passes.h"
+#include "qnk/Transforms/Relabel.h"
 #include "qnk/Transforms/Softmax.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
@@ -42,18 +43,12 @@ Value widen(OpBuilder &b, Location loc, Value v, Type acc, bool isUnsigned) {
   return arith::ExtSIOp::create(b, loc, acc, v);
 }
 
-/// An unsigned integer scalar as the signless one with the same bits: arith
-/// works on signless integers only, and vector.bitcast is the one op that
-/// relabels them.
+/// An unsigned integer scalar as the signless one with the same bits.
 Value toSignless(OpBuilder &b, Location loc, Value v) {
   Type t = v.getType();
-  if (!t.isUnsignedInteger())
-    return v;
-  auto one = VectorType::get({1}, t);
-  Value vec = vector::BroadcastOp::create(b, loc, one, v);
-  Value sl = vector::BitCastOp::create(
-      b, loc, one.clone(b.getIntegerType(t.getIntOrFloatBitWidth())), vec);
-  return vector::ExtractOp::create(b, loc, sl, 0);
+  return t.isUnsignedInteger()
+             ? qnk::relabelScalar(b, loc, v, qnk::signlessOf(t))
+             : v;
 }
 
 template <typename QnkOp, unsigned Batch>
