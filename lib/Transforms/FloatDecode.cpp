@@ -68,8 +68,7 @@ Value qnk::decodeFp8(OpBuilder &b, Location loc, Value vec, Type to) {
   return f32;
 }
 
-Value qnk::encodeFp8Saturating(OpBuilder &b, Location loc, Value vec,
-                               Type to) {
+Value qnk::encodeFp8Saturating(OpBuilder &b, Location loc, Value vec, Type to) {
   auto ty = cast<VectorType>(vec.getType());
   auto i32Ty = ty.clone(b.getI32Type());
   auto f32Ty = ty.clone(b.getF32Type());
@@ -110,8 +109,8 @@ Value qnk::encodeFp8Saturating(OpBuilder &b, Location loc, Value vec,
   Value isNaN = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, mag,
                                       c(0x7F800000));
   code = arith::SelectOp::create(b, loc, isNaN, c(nanCode), code);
-  code = arith::OrIOp::create(
-      b, loc, code, arith::ShRUIOp::create(b, loc, sign, c(24)));
+  code = arith::OrIOp::create(b, loc, code,
+                              arith::ShRUIOp::create(b, loc, sign, c(24)));
   Value byte = arith::TruncIOp::create(b, loc, ty.clone(b.getI8Type()), code);
   return vector::BitCastOp::create(b, loc, ty.clone(to), byte);
 }
