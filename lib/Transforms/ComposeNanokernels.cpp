@@ -259,36 +259,60 @@ private:
     storeVectors(p, rows, row0, accs, /*finish=*/false);
   }
 
-  /// The epilogue of one accumulator vector (row `row`, columns from `col`),
-  /// in the order the reference applies it: f32, times the row scale, times
-  /// the column scale, plus the bias, then the activation.
-  Value finishVector(Value acc, Value row, Value col, Value mask) {
+  /// The epilogue operands of one register block: each row's scale and each
+  /// column vector's scale and bias, loaded once (not once per accumulator).
+  struct EpilogueOperands {
+    SmallVector<Value> rowScales, colScales, colBias;
+  };
+
+  EpilogueOperands loadEpilogueOperands(const Panel &p, int64_t rows,
+                                        Value row0, bool masked) {
+    IndexBuilder ib{b, loc};
     VectorType f32Vec = accVecTy.clone(b.getF32Type());
-    Value v = acc;
-    if (!accTy.isF32())
-      v = arith::SIToFPOp::create(b, loc, f32Vec, v);
     auto scalar = [&](Value buf, Value idx) -> Value {
       bool rank0 = cast<MemRefType>(buf.getType()).getRank() == 0;
       Value x = memref::LoadOp::create(b, loc, buf,
                                        rank0 ? ValueRange{} : ValueRange{idx});
       return vector::BroadcastOp::create(b, loc, f32Vec, x);
     };
-    auto columns = [&](Value buf) -> Value {
+    auto columns = [&](Value buf, int64_t j) -> Value {
       if (cast<MemRefType>(buf.getType()).getRank() == 0)
         return scalar(buf, Value());
+      Value col = ib.add(p.n0, cIdx(j * vl));
+      if (!masked)
+        return vector::LoadOp::create(b, loc, f32Vec, buf, ValueRange{col});
       Value zero = arith::ConstantOp::create(
           b, loc, f32Vec, DenseElementsAttr::get(f32Vec, b.getF32FloatAttr(0)));
-      if (mask)
-        return vector::MaskedLoadOp::create(b, loc, f32Vec, buf,
-                                            ValueRange{col}, mask, zero);
-      return vector::LoadOp::create(b, loc, f32Vec, buf, ValueRange{col});
+      return vector::MaskedLoadOp::create(b, loc, f32Vec, buf, ValueRange{col},
+                                          p.masks[j], zero);
     };
-    if (aScale) {
-      v = arith::MulFOp::create(b, loc, v, scalar(aScale, row));
-      v = arith::MulFOp::create(b, loc, v, columns(bScale));
+    EpilogueOperands e;
+    if (aScale)
+      for (int64_t i = 0; i < rows; ++i)
+        e.rowScales.push_back(scalar(aScale, ib.add(row0, cIdx(i))));
+    for (int64_t j = 0; j < nv; ++j) {
+      if (bScale)
+        e.colScales.push_back(columns(bScale, j));
+      if (bias)
+        e.colBias.push_back(columns(bias, j));
     }
-    if (bias)
-      v = arith::AddFOp::create(b, loc, v, columns(bias));
+    return e;
+  }
+
+  /// The epilogue of accumulator vector (i, j), in the order the reference
+  /// applies it: f32, times the row scale, times the column scale, plus the
+  /// bias, then the activation.
+  Value finishVector(Value acc, const EpilogueOperands &e, int64_t i,
+                     int64_t j) {
+    Value v = acc;
+    if (!accTy.isF32())
+      v = arith::SIToFPOp::create(b, loc, accVecTy.clone(b.getF32Type()), v);
+    if (!e.rowScales.empty()) {
+      v = arith::MulFOp::create(b, loc, v, e.rowScales[i]);
+      v = arith::MulFOp::create(b, loc, v, e.colScales[j]);
+    }
+    if (!e.colBias.empty())
+      v = arith::AddFOp::create(b, loc, v, e.colBias[j]);
     if (activation)
       v = applyActivation(b, loc, *activation, v);
     return v;
@@ -301,13 +325,15 @@ private:
     for (bool masked : {false, true}) {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(masked ? ifOp.elseBlock() : ifOp.thenBlock());
+      EpilogueOperands e;
+      if (finish)
+        e = loadEpilogueOperands(p, rows, row0, masked);
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < nv; ++j) {
-          Value row = ib.add(row0, cIdx(i)), col = ib.add(p.n0, cIdx(j * vl));
-          SmallVector<Value> idx = {row, col};
+          SmallVector<Value> idx = {ib.add(row0, cIdx(i)),
+                                    ib.add(p.n0, cIdx(j * vl))};
           Value v = accs[i * nv + j];
-          v = finish ? finishVector(v, row, col, masked ? p.masks[j] : Value())
-                     : toC(v);
+          v = finish ? finishVector(v, e, i, j) : toC(v);
           if (masked)
             vector::MaskedStoreOp::create(b, loc, c, idx, p.masks[j], v);
           else

@@ -11,13 +11,20 @@
 // CHECK: vector.bitcast %{{.*}} : vector<8xf32> to vector<8xi32>
 // CHECK: scf.for
 // CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// The row scales (6 rows) and the column scales and biases (2 vectors) are
+// loaded once per block, not once per accumulator.
 // CHECK: scf.if %[[LAST]] {
+// CHECK-COUNT-6: memref.load %arg4[
+// CHECK-NOT: memref.load %arg4[
+// CHECK: vector.load %arg5[
+// CHECK-NEXT: vector.load %arg6[
+// CHECK-NOT: vector.load %arg5[
+// CHECK: vector.load %arg5[
+// CHECK-NEXT: vector.load %arg6[
+// CHECK-NOT: vector.load %arg{{[56]}}[
 // CHECK:   arith.sitofp %{{.*}} : vector<8xi32> to vector<8xf32>
-// CHECK:   memref.load %arg4[
 // CHECK:   arith.mulf
-// CHECK:   vector.load %arg5[
 // CHECK:   arith.mulf
-// CHECK:   vector.load %arg6[
 // CHECK:   arith.addf
 // CHECK-NOT: math.exp
 // CHECK:   arith.divf
