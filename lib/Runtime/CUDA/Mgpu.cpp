@@ -662,10 +662,9 @@ extern "C" void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
 }
 
 extern "C" void mgpuMemHostUnregister(void *ptr) {
-  std::string error;
-  const API *api = driver::load(error);
-  if (!api || !ptr)
+  if (!ptr)
     return;
+  const API *api;
   const Device *device = getDevice(
       api, [] { return std::string("cannot unregister host memory"); });
   if (!device)
