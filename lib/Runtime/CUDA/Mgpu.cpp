@@ -760,13 +760,17 @@ mgpuTensorMapEncodeTiled(void *tensorMap, int dataType, uint32_t rank,
                 " has none");
   if (!api->cuTensorMapEncodeTiled)
     return fail("the CUDA driver lacks cuTensorMapEncodeTiled");
+  // The driver checks the address against the current context.
+  ScopedContext context(*api, *device);
   CUresult r = api->cuTensorMapEncodeTiled(
       static_cast<CUtensorMap *>(tensorMap), dataType, rank, globalAddress,
       globalDim, globalStrides, boxDim, elementStrides, interleave, swizzle,
       l2Promotion, oobFill);
   check(r, [&] {
-    return what() + ": the driver refused it (inner box bytes must be a "
-                    "multiple of 16 and fit the swizzle span)";
+    if (r != CUDA_ERROR_INVALID_VALUE)
+      return what();
+    return what() + ": the driver refused it (the inner box must span a "
+                    "multiple of 16 bytes, within the swizzle's span)";
   });
 }
 
