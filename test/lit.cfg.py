@@ -48,8 +48,10 @@ try:
 except OSError:
     pass
 
-if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
+_ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
+if os.path.exists(_ptxas):
     config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", _ptxas))
 try:
     if subprocess.run(["nvidia-smi", "-L"], capture_output=True,
                       timeout=10).returncode == 0:

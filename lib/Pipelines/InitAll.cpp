@@ -9,12 +9,15 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void qnk::registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);
+  // #nvvm.target serializes gpu.modules (qnk-cuda-pipeline).
+  mlir::NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registry.insert<qnk::QNKDialect>();
   qnk::registerBufferizableOpInterfaceExternalModels(registry);
 }

@@ -77,7 +77,7 @@ static void addTargetAndRaise(OpPassManager &pm, const CPUPipelineOptions &opts,
   pm.addPass(createQNKLowerQuantization());
 }
 
-void buildBufferizePipeline(OpPassManager &pm) {
+void buildBufferizePipeline(OpPassManager &pm, bool deallocate) {
   bufferization::OneShotBufferizePassOptions ob;
   ob.bufferizeFunctionBoundaries = true;
   ob.functionBoundaryTypeConversion =
@@ -89,6 +89,8 @@ void buildBufferizePipeline(OpPassManager &pm) {
   out.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(out));
   pm.addPass(createCanonicalizerPass());
+  if (!deallocate)
+    return;
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 }
@@ -173,12 +175,13 @@ void registerPipelines() {
       });
   PassPipelineRegistration<>(
       "qnk-bufferize", "One-shot bufferization as the QNK pipelines do it",
-      buildBufferizePipeline);
+      [](OpPassManager &pm) { buildBufferizePipeline(pm); });
   PassPipelineRegistration<>(
       "qnk-lower-to-llvm",
       "Lower buffers, loops and vectors to the LLVM "
       "dialect for the module's target",
       [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm, /*threads=*/1); });
+  registerCUDAPipeline();
 }
 
 } // namespace qnk

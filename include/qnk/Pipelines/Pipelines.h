@@ -39,16 +39,35 @@ void buildReferencePipeline(mlir::OpPassManager &pm,
                             const CPUPipelineOptions &opts);
 
 /// One-shot bufferization with function boundaries, results turned into
-/// out-parameters, temporary buffers deallocated.
-void buildBufferizePipeline(mlir::OpPassManager &pm);
+/// out-parameters, temporary buffers deallocated (unless `deallocate` is
+/// false: the ownership-based deallocation rejects ops with unknown memory
+/// effects, such as the gpu dialect's launches and waits).
+void buildBufferizePipeline(mlir::OpPassManager &pm, bool deallocate = true);
 
 /// Buffers + scf (parallel loops to OpenMP on `threads` threads) + vector +
 /// arith to the LLVM dialect, annotated with the module's target.
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, int64_t threads);
 
-// A CUDA pipeline (`buildCUDAPipeline(OpPassManager &, const
-// CUDAPipelineOptions &)`, registered as `qnk-cuda-pipeline`) belongs here
-// once QNK has a GPU path; there is none yet.
+/// Options of `qnk-cuda-pipeline`; the textual options are declared once in
+/// CUDAPipeline.cpp and take their defaults from here.
+struct CUDAPipelineOptions {
+  /// NVIDIA chip the kernels are compiled for: sm_80 or sm_90a.
+  std::string chip = "sm_80";
+  /// What `gpu-module-to-binary` embeds: `bin` (cubin, needs ptxas),
+  /// `fatbin`, `isa` (PTX text) or `offload` (LLVM IR).
+  std::string format = "bin";
+  /// CUDA toolkit holding ptxas and libdevice; empty: $CUDA_HOME, else
+  /// /usr/local/cuda.
+  std::string toolkit;
+};
+
+/// raise linalg -> tensor-core kernels (qnk-cuda-outline-matmul,
+/// qnk-cuda-compose-mma) -> bufferize -> NVVM / host LLVM dialect with
+/// `mgpu*` runtime calls -> `gpu.binary`.
+void buildCUDAPipeline(mlir::OpPassManager &pm,
+                       const CUDAPipelineOptions &opts);
+/// Registers `qnk-cuda-pipeline` (called by registerPipelines).
+void registerCUDAPipeline();
 
 /// Registers every pipeline above under its `qnk-*` name.
 void registerPipelines();

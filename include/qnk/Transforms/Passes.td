@@ -279,4 +279,63 @@ def QNKLowerSoftmax : Pass<"qnk-lower-softmax"> {
                            "mlir::linalg::LinalgDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// CUDA (qnk-cuda-pipeline)
+//===----------------------------------------------------------------------===//
+
+def QNKCUDAOutlineMatmul : Pass<"qnk-cuda-outline-matmul", "mlir::ModuleOp"> {
+  let summary = "Replace qnk.matmul on tensors with a CUDA kernel launch";
+  let description = [{
+    Chooses, for the NVIDIA chip `chip` (`sm_80` or `sm_90a`), a tensor-core
+    kernel for each static `qnk.matmul` on tensors and replaces the op with
+    host code in the `gpu` dialect: device buffers (`gpu.alloc`), copies in
+    and out (`gpu.memcpy`), one `gpu.launch_func` over a grid of output
+    tiles, all on one stream (`gpu.wait async`), which `gpu-to-llvm` turns
+    into the `mgpu*` runtime calls. The kernel is an empty `gpu.func` in the
+    `gpu.module` `@qnk_cuda_kernels` (target `#nvvm.target`, `+ptx80` for
+    sm_90a) carrying its configuration in the `qnk.cuda_matmul` attribute
+    (tile, warps, stages, instruction); `qnk-cuda-compose-mma` writes its
+    body. Supported: bf16×bf16→f32 and f16×f16→f32 (`mma.sync` m16n8k16),
+    i8×i8→i32 with B stored N×K (`transpose_b`, `mma.sync` m16n8k32), any
+    static M, N, K. Everything else (fp8, which needs `wgmma` and sm_90a,
+    f32, transposed A, epilogue clauses, dynamic shapes, unknown chips) is
+    an error at the op's location.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_80\"",
+           "NVIDIA chip: sm_80 or sm_90a">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect",
+                           "mlir::NVVM::NVVMDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::bufferization::BufferizationDialect"];
+}
+
+def QNKCUDAComposeMMA : Pass<"qnk-cuda-compose-mma", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Write the body of each qnk.cuda_matmul kernel";
+  let description = [{
+    Fills every `gpu.func` carrying `qnk.cuda_matmul` with its tiled
+    tensor-core kernel: the thread block owns a BM×BN tile of C, its warps a
+    grid of WM×WN sub-tiles; A and B tiles of BK columns stream through a
+    ring of `stages` buffers in dynamic shared memory with `cp.async`
+    (16-byte copies that zero-fill past the matrix edge; operands whose rows
+    are not 16-byte aligned are copied element by element instead), one
+    commit group per tile; warps read fragments with `ldmatrix` and
+    accumulate in registers with `nvvm.mma.sync` (m16n8k16 bf16/f16 → f32
+    with packed i32 operands, m16n8k32 s8 → s32); the epilogue stores the
+    accumulators to C, each element predicated on M and N. The
+    instruction is checked against the module's chip again (mma.sync needs
+    sm_80 or later).
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect",
+                           "mlir::nvgpu::NVGPUDialect",
+                           "mlir::NVVM::NVVMDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 #endif // QNK_TRANSFORMS_PASSES
