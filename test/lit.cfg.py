@@ -18,13 +18,16 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.qnk_tools_dir, config.llvm_tools_dir]
 tools = ["qnk-opt", "qnk-run", "qnk-compile", "qnk-lsp-server",
-         "qnk-capi-test", "mlir-translate", "llc", "not",
+         "qnk-capi-test", "qnk-cuda-harness", "mlir-translate", "llc", "not",
          "count", "FileCheck",
          "mlir-opt", "clang"]
 llvm_config.add_tool_substitutions(
     [t for t in tools if shutil.which(t, path=os.pathsep.join(tool_dirs))],
     tool_dirs)
 config.substitutions.append(("%qnk_src_root", config.qnk_src_root))
+# Built libraries (the CUDA runtime tests' fake driver).
+config.substitutions.append(("%qnk_lib_dir",
+                             os.path.join(config.qnk_obj_root, "lib")))
 config.substitutions.append(("%python", "python3"))
 
 # ISA features of the machine running the tests, from the CPU's own flags:
