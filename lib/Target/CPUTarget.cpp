@@ -209,7 +209,8 @@ static std::string str(Type t) {
 
 llvm::Expected<NanoKernelAttr> qnk::selectNanoKernel(CPUTargetAttr target,
                                                      Type aElt, Type bElt,
-                                                     int64_t rows) {
+                                                     int64_t rows,
+                                                     bool allowAMX) {
   MLIRContext *ctx = aElt.getContext();
   Type acc = getMatmulAccumulatorType(aElt, bElt);
   if (!acc)
@@ -228,7 +229,7 @@ llvm::Expected<NanoKernelAttr> qnk::selectNanoKernel(CPUTargetAttr target,
   // of the register block (a 2x2 block of 16x16 accumulator tiles plus two
   // A and two B tiles: all eight tile registers); shorter problems run
   // faster on the vector units than on half-empty tiles.
-  bool tallEnough = rows == 0 || rows >= 32;
+  bool tallEnough = allowAMX && (rows == 0 || rows >= 32);
   // fp8 operands are decoded to bf16 (exactly) while packing, so they take
   // the bf16 kernels.
   auto bf16Like = [](Type t) {

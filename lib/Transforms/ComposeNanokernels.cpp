@@ -69,6 +69,9 @@ public:
     bScale = op.getBScale();
     bias = op.getBias();
     activation = op.getActivation();
+    aGroupScale = op.getAGroupScale();
+    bGroupScale = op.getBGroupScale();
+    grouped = op.hasGroupScales();
     if (kr > 1) {
       a = collapseKr(b, loc, a);
       bm = collapseKr(b, loc, bm);
@@ -190,16 +193,18 @@ private:
     Value zero = arith::ConstantOp::create(
         b, loc, accVecTy,
         DenseElementsAttr::get(accVecTy, b.getZeroAttr(accTy)));
-    SmallVector<Value> accs = accumulate ? loadC(p, rows, row0, zero)
-                                         : SmallVector<Value>(rows * nv, zero);
+    // A group's sums start from zero: C holds the scaled sums of the groups
+    // before it, added when this group is stored.
+    bool fromC = accumulate && !grouped;
+    SmallVector<Value> accs = fromC ? loadC(p, rows, row0, zero)
+                                    : SmallVector<Value>(rows * nv, zero);
     if (!p.offsets.empty())
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < nv; ++j)
-          accs[i * nv + j] =
-              accumulate ? arith::AddIOp::create(b, loc, accs[i * nv + j],
-                                                 p.offsets[j])
-                               .getResult()
-                         : p.offsets[j];
+          accs[i * nv + j] = fromC ? arith::AddIOp::create(
+                                         b, loc, accs[i * nv + j], p.offsets[j])
+                                         .getResult()
+                                   : p.offsets[j];
     return accs;
   }
 
@@ -234,7 +239,7 @@ private:
   /// Accumulator vectors as C holds them, and back (a bit cast when C holds
   /// f32 for an integer kernel).
   Value toC(Value v) {
-    return v.getType() == cVecTy
+    return v.getType() == cVecTy || grouped
                ? v
                : vector::BitCastOp::create(b, loc, cVecTy, v).getResult();
   }
@@ -263,6 +268,8 @@ private:
   /// column vector's scale and bias, loaded once (not once per accumulator).
   struct EpilogueOperands {
     SmallVector<Value> rowScales, colScales, colBias;
+    /// This K group's scales, and the scaled sums of the groups before it.
+    SmallVector<Value> rowGroupScales, colGroupScales, previous;
   };
 
   EpilogueOperands loadEpilogueOperands(const Panel &p, int64_t rows,
@@ -299,13 +306,59 @@ private:
     return e;
   }
 
+  /// The group scales of one register block ([rows, 1] of A's, [1, cols] of
+  /// B's) and, with `accumulate`, the f32 sums already in C.
+  void loadGroupOperands(EpilogueOperands &e, const Panel &p, int64_t rows,
+                         Value row0, bool masked) {
+    IndexBuilder ib{b, loc};
+    VectorType f32Vec = accVecTy.clone(b.getF32Type());
+    Value zero = arith::ConstantOp::create(
+        b, loc, f32Vec, DenseElementsAttr::get(f32Vec, b.getF32FloatAttr(0)));
+    if (aGroupScale)
+      for (int64_t i = 0; i < rows; ++i)
+        e.rowGroupScales.push_back(vector::BroadcastOp::create(
+            b, loc, f32Vec,
+            memref::LoadOp::create(
+                b, loc, aGroupScale,
+                ValueRange{ib.add(row0, cIdx(i)), cIdx(0)})));
+    auto load = [&](Value buf, Value row, int64_t j) -> Value {
+      SmallVector<Value> idx = {row, ib.add(p.n0, cIdx(j * vl))};
+      if (masked)
+        return vector::MaskedLoadOp::create(b, loc, f32Vec, buf, idx,
+                                            p.masks[j], zero);
+      return vector::LoadOp::create(b, loc, f32Vec, buf, idx);
+    };
+    if (bGroupScale)
+      for (int64_t j = 0; j < nv; ++j)
+        e.colGroupScales.push_back(load(bGroupScale, cIdx(0), j));
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < nv; ++j)
+        e.previous.push_back(accumulate ? load(c, ib.add(row0, cIdx(i)), j)
+                                        : zero);
+  }
+
+  /// The group step of accumulator vector (i, j), as the reference states
+  /// it: fma(f32(sum), sa * sb, previous groups).
+  Value scaleGroup(Value acc, const EpilogueOperands &e, int64_t i, int64_t j) {
+    Value v = acc;
+    if (!accTy.isF32())
+      v = arith::SIToFPOp::create(b, loc, accVecTy.clone(b.getF32Type()), v);
+    Value s;
+    if (!e.rowGroupScales.empty() && !e.colGroupScales.empty())
+      s = arith::MulFOp::create(b, loc, e.rowGroupScales[i],
+                                e.colGroupScales[j]);
+    else
+      s = e.rowGroupScales.empty() ? e.colGroupScales[j] : e.rowGroupScales[i];
+    return vector::FMAOp::create(b, loc, v, s, e.previous[i * nv + j]);
+  }
+
   /// The epilogue of accumulator vector (i, j), in the order the reference
   /// applies it: f32, times the row scale, times the column scale, plus the
   /// bias, then the activation.
   Value finishVector(Value acc, const EpilogueOperands &e, int64_t i,
                      int64_t j) {
     Value v = acc;
-    if (!accTy.isF32())
+    if (!getElementTypeOrSelf(v).isF32())
       v = arith::SIToFPOp::create(b, loc, accVecTy.clone(b.getF32Type()), v);
     if (!e.rowScales.empty()) {
       v = arith::MulFOp::create(b, loc, v, e.rowScales[i]);
@@ -328,11 +381,15 @@ private:
       EpilogueOperands e;
       if (finish)
         e = loadEpilogueOperands(p, rows, row0, masked);
+      if (grouped)
+        loadGroupOperands(e, p, rows, row0, masked);
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < nv; ++j) {
           SmallVector<Value> idx = {ib.add(row0, cIdx(i)),
                                     ib.add(p.n0, cIdx(j * vl))};
           Value v = accs[i * nv + j];
+          if (grouped)
+            v = scaleGroup(v, e, i, j);
           v = finish ? finishVector(v, e, i, j) : toC(v);
           if (masked)
             vector::MaskedStoreOp::create(b, loc, c, idx, p.masks[j], v);
@@ -478,8 +535,8 @@ private:
   NanoKernelAttr kernel;
   bool accumulate, aPacked, bPacked;
   VectorType cVecTy;
-  bool epilogue = false;
-  Value last, aScale, bScale, bias;
+  bool epilogue = false, grouped = false;
+  Value last, aScale, bScale, bias, aGroupScale, bGroupScale;
   std::optional<Activation> activation;
   int64_t vl, nv, mr, kr;
   Type opTy, accTy;
@@ -691,6 +748,17 @@ struct ComposeNanokernelsPass
         op.emitOpError("must be tiled (qnk-tile) before composing "
                        "nanokernels");
         return signalPassFailure();
+      }
+      // Group scales apply once per op: its K must be one group.
+      if (op.hasGroupScales()) {
+        auto bTy = cast<MemRefType>(op.getB().getType());
+        int64_t steps = bTy.getDimSize(op.isBPacked() ? 1 : 0);
+        if (!ShapedType::isDynamic(steps) &&
+            steps * op.getKernel().getKr() != *op.getGroupSize()) {
+          op.emitOpError("with group scales must span exactly one group of K "
+                         "(run qnk-tile)");
+          return signalPassFailure();
+        }
       }
       OpBuilder b(op);
       if (op.getKernel().isAMX()) {

@@ -34,9 +34,9 @@ bool fusesInKernel(MatmulOp op) {
   if (!target)
     return false;
   auto cTy = cast<RankedTensorType>(op.getC().getType());
-  llvm::Expected<NanoKernelAttr> kernel =
-      selectNanoKernel(target, getElementTypeOrSelf(op.getA()),
-                       getElementTypeOrSelf(op.getB()), cTy.getDimSize(0));
+  llvm::Expected<NanoKernelAttr> kernel = selectNanoKernel(
+      target, getElementTypeOrSelf(op.getA()), getElementTypeOrSelf(op.getB()),
+      cTy.getDimSize(0), /*allowAMX=*/!op.hasGroupScales());
   if (!kernel) {
     llvm::consumeError(kernel.takeError());
     return false;
@@ -59,22 +59,29 @@ struct DecomposeEpilogue : OpRewritePattern<MatmulOp> {
       // The kernel produces f32; quantization is element-wise after it.
       auto realTy =
           RankedTensorType::get(cTy.getShape(), rewriter.getF32Type());
-      auto fused =
-          MatmulOp::create(rewriter, loc, realTy, op.getA(), op.getB(),
-                           op.getAScale(), op.getBScale(), op.getBias(),
-                           Value(), Value(), op.getTransposeAAttr(),
-                           op.getTransposeBAttr(), op.getActivationAttr());
+      auto fused = MatmulOp::create(
+          rewriter, loc, realTy, op.getA(), op.getB(), op.getAScale(),
+          op.getBScale(), op.getBias(), Value(), Value(), op.getAGroupScale(),
+          op.getBGroupScale(), op.getTransposeAAttr(), op.getTransposeBAttr(),
+          op.getActivationAttr(), op.getGroupSizeAttr());
       rewriter.replaceOpWithNewOp<QuantizeOp>(
           op, cTy, fused.getResult(), op.getOutScale(), op.getOutZeroPoint(),
           IntegerAttr(), IntegerAttr());
       return success();
     }
     MLIRContext *ctx = op.getContext();
-    Type acc = getMatmulAccumulatorType(getElementTypeOrSelf(op.getA()),
-                                        getElementTypeOrSelf(op.getB()));
+    // Group scales belong to the reduction: they stay on the matmul, whose
+    // sums are then f32.
+    Type acc = op.hasGroupScales()
+                   ? rewriter.getF32Type()
+                   : getMatmulAccumulatorType(getElementTypeOrSelf(op.getA()),
+                                              getElementTypeOrSelf(op.getB()));
     auto accTy = RankedTensorType::get(cTy.getShape(), acc);
     Value sum = MatmulOp::create(rewriter, loc, accTy, op.getA(), op.getB(),
-                                 op.getTransposeA(), op.getTransposeB());
+                                 Value(), Value(), Value(), Value(), Value(),
+                                 op.getAGroupScale(), op.getBGroupScale(),
+                                 op.getTransposeAAttr(), op.getTransposeBAttr(),
+                                 ActivationAttr(), op.getGroupSizeAttr());
 
     // Operands of the element-wise step and how (m, n) indexes them.
     AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx);

@@ -126,6 +126,14 @@ private:
     }
     if (v.getType() == to) // u8 bits kept as they are (vpdpbusd)
       return v;
+    if (isa<FloatType>(dstElt) && isa<IntegerType>(srcElt)) {
+      // Integer weights for float kernels: exact in f32, and in bf16 too
+      // (|v| <= 256), which is reached by truncating exact f32 bits.
+      auto f32 = vt.clone(b.getF32Type());
+      Value f = zext ? arith::UIToFPOp::create(b, loc, f32, v).getResult()
+                     : arith::SIToFPOp::create(b, loc, f32, v).getResult();
+      return dstElt.isF32() ? f : truncateExactToBF16(b, loc, f);
+    }
     if (isa<FloatType>(dstElt))
       return arith::ExtFOp::create(b, loc, to, v);
     if (zext)

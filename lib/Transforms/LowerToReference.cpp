@@ -7,10 +7,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "qnk/Transforms/FloatDecode.h"
+#include "qnk/Transforms/GroupScales.h"
 #include "qnk/Transforms/Passes.h"
 #include "qnk/Transforms/Relabel.h"
 #include "qnk/Transforms/Softmax.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -36,6 +38,9 @@ Value widen(OpBuilder &b, Location loc, Value v, Type acc, bool isUnsigned) {
     return vector::ExtractOp::create(b, loc, qnk::decodeFp8(b, loc, vec, acc),
                                      0);
   }
+  if (isa<FloatType>(acc) && isa<IntegerType>(v.getType()))
+    return isUnsigned ? arith::UIToFPOp::create(b, loc, acc, v).getResult()
+                      : arith::SIToFPOp::create(b, loc, acc, v).getResult();
   if (isa<FloatType>(acc))
     return arith::ExtFOp::create(b, loc, acc, v);
   if (isUnsigned)
@@ -51,15 +56,125 @@ Value toSignless(OpBuilder &b, Location loc, Value v) {
              : v;
 }
 
+/// The product sum of one group (exact in i32 for integer pairs).
+Value multiplyAdd(OpBuilder &b, Location l, ValueRange args, Type acc,
+                  bool aUnsigned, bool bUnsigned) {
+  Value x = widen(b, l, toSignless(b, l, args[0]), acc, aUnsigned);
+  Value y = widen(b, l, toSignless(b, l, args[1]), acc, bUnsigned);
+  if (isa<FloatType>(acc))
+    return arith::AddFOp::create(b, l, args.back(),
+                                 arith::MulFOp::create(b, l, x, y));
+  return arith::AddIOp::create(b, l, args.back(),
+                               arith::MulIOp::create(b, l, x, y));
+}
+
+/// A matmul with group scales, as docs/numerics.md states it: the products
+/// of each group summed exactly into P[m, n, g], then
+/// acc = fma(f32(P[m, n, g]), sa[m, g] * sb[g, n], acc) in group order.
+LogicalResult lowerGroupScaled(qnk::MatmulOp op, PatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  auto cTy = cast<RankedTensorType>(op.getC().getType());
+  Type aElt = getElementTypeOrSelf(op.getA()),
+       bElt = getElementTypeOrSelf(op.getB());
+  Type acc = qnk::getMatmulAccumulatorType(aElt, bElt);
+  int64_t g = *op.getGroupSize();
+  int64_t k = cast<RankedTensorType>(op.getA().getType())
+                  .getDimSize(op.getTransposeA() ? 0 : 1);
+  int64_t m = cTy.getDimSize(0), n = cTy.getDimSize(1), groups = k / g;
+
+  // (m, n, group, k within the group); the [G] operand only gives the last
+  // loop its extent.
+  AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
+             dg = getAffineDimExpr(2, ctx), dk = getAffineDimExpr(3, ctx);
+  AffineExpr kk = dg * g + dk;
+  auto map = [&](ArrayRef<AffineExpr> e) {
+    return AffineMap::get(4, 0, e, ctx);
+  };
+  SmallVector<AffineMap> maps = {
+      op.getTransposeA() ? map({kk, dm}) : map({dm, kk}),
+      op.getTransposeB() ? map({dn, kk}) : map({kk, dn}), map({dk}),
+      map({dm, dn, dg})};
+  Value extent =
+      tensor::EmptyOp::create(rewriter, loc, {g}, rewriter.getI8Type());
+  Value zero =
+      arith::ConstantOp::create(rewriter, loc, acc, rewriter.getZeroAttr(acc));
+  Value sums = linalg::FillOp::create(rewriter, loc, zero,
+                                      ValueRange{tensor::EmptyOp::create(
+                                          rewriter, loc, {m, n, groups}, acc)})
+                   .getResult(0);
+  bool aUnsigned = aElt.isUnsignedInteger(),
+       bUnsigned = bElt.isUnsignedInteger();
+  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+  iters.back() = utils::IteratorType::reduction;
+  sums = linalg::GenericOp::create(
+             rewriter, loc, TypeRange{sums.getType()},
+             ValueRange{op.getA(), op.getB(), extent}, ValueRange{sums}, maps,
+             iters,
+             [&](OpBuilder &b, Location l, ValueRange args) {
+               linalg::YieldOp::create(b, l,
+                                       multiplyAdd(b, l,
+                                                   {args[0], args[1], args[3]},
+                                                   acc, aUnsigned, bUnsigned));
+             })
+             .getResult(0);
+
+  auto [sa, sb] = qnk::canonicalGroupScales(rewriter, loc, op);
+  Type f32 = rewriter.getF32Type();
+  Value out =
+      linalg::FillOp::create(
+          rewriter, loc,
+          ValueRange{arith::ConstantOp::create(rewriter, loc, f32,
+                                               rewriter.getF32FloatAttr(0))},
+          ValueRange{tensor::EmptyOp::create(rewriter, loc, {m, n}, f32)})
+          .getResult(0);
+  auto map3 = [&](ArrayRef<AffineExpr> e) {
+    return AffineMap::get(3, 0, e, ctx);
+  };
+  SmallVector<Value> ins = {sums};
+  SmallVector<AffineMap> maps3 = {map3({dm, dn, dg})};
+  if (sa) {
+    ins.push_back(sa);
+    maps3.push_back(map3({dm, dg}));
+  }
+  if (sb) {
+    ins.push_back(sb);
+    maps3.push_back(map3({dg, dn}));
+  }
+  maps3.push_back(map3({dm, dn}));
+  SmallVector<utils::IteratorType> iters3(3, utils::IteratorType::parallel);
+  iters3.back() = utils::IteratorType::reduction;
+  Value result =
+      linalg::GenericOp::create(
+          rewriter, loc, TypeRange{cTy}, ins, ValueRange{out}, maps3, iters3,
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value p = args[0];
+            if (!p.getType().isF32())
+              p = arith::SIToFPOp::create(b, l, b.getF32Type(), p);
+            Value scale = args[1];
+            if (sa && sb)
+              scale = arith::MulFOp::create(b, l, args[1], args[2]);
+            linalg::YieldOp::create(
+                b, l,
+                ValueRange{math::FmaOp::create(b, l, p, scale, args.back())});
+          })
+          .getResult(0);
+  rewriter.replaceOp(op, result);
+  return success();
+}
+
 template <typename QnkOp, unsigned Batch>
 struct LowerMatmul : OpRewritePattern<QnkOp> {
   using OpRewritePattern<QnkOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(QnkOp op,
                                 PatternRewriter &rewriter) const override {
-    if constexpr (std::is_same_v<QnkOp, qnk::MatmulOp>)
+    if constexpr (std::is_same_v<QnkOp, qnk::MatmulOp>) {
       if (op.hasEpilogue())
         return rewriter.notifyMatchFailure(op, "epilogues are decomposed "
                                                "first");
+      if (op.hasGroupScales())
+        return lowerGroupScaled(op, rewriter);
+    }
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     auto cTy = cast<RankedTensorType>(op.getC().getType());
@@ -82,16 +197,8 @@ struct LowerMatmul : OpRewritePattern<QnkOp> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, cTy, ValueRange{a, b}, ValueRange{init}, maps, iters,
         [&](OpBuilder &nb, Location l, ValueRange args) {
-          Value x = widen(nb, l, toSignless(nb, l, args[0]), acc, aUnsigned);
-          Value y = widen(nb, l, toSignless(nb, l, args[1]), acc, bUnsigned);
-          Value r;
-          if (isa<FloatType>(acc))
-            r = arith::AddFOp::create(nb, l, args[2],
-                                      arith::MulFOp::create(nb, l, x, y));
-          else
-            r = arith::AddIOp::create(nb, l, args[2],
-                                      arith::MulIOp::create(nb, l, x, y));
-          linalg::YieldOp::create(nb, l, r);
+          linalg::YieldOp::create(
+              nb, l, multiplyAdd(nb, l, args, acc, aUnsigned, bUnsigned));
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();

@@ -2,6 +2,7 @@
 //----------------===//
 
 #include "qnk/Target/CPUTarget.h"
+#include "qnk/Transforms/GroupScales.h"
 #include "qnk/Transforms/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
@@ -92,11 +93,24 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
                           cTy.getDimSize(Batch + 1) % fma->getNr() == 0;
     }
     Type f32 = Float32Type::get(op.getContext());
+    // Group scales are applied between K groups, on accumulators in vector
+    // registers.
+    bool grouped = false;
+    if constexpr (std::is_same_v<QnkOp, MatmulOp>)
+      grouped = op.hasGroupScales();
     llvm::Expected<NanoKernelAttr> kernel =
         selectNanoKernel(target, decodeBInKernel ? f32 : aElt,
-                         decodeBInKernel ? f32 : bElt, rows);
+                         decodeBInKernel ? f32 : bElt, rows, !grouped);
     if (!kernel)
       return op.emitOpError() << llvm::toString(kernel.takeError());
+    if constexpr (std::is_same_v<QnkOp, MatmulOp>)
+      if (grouped && *op.getGroupSize() % kernel->getKr() != 0)
+        return op.emitOpError()
+               << "group_size " << *op.getGroupSize()
+               << " is not a multiple of " << kernel->getKr()
+               << ", the K step of the "
+               << stringifyNanoKernelKind(kernel->getKind())
+               << " nanokernel of target '" << target.getCpu() << "'";
     if constexpr (std::is_same_v<QnkOp, MatmulOp>)
       if (op.hasEpilogue() && kernel->isAMX())
         return op.emitOpError("has an epilogue but runs on AMX tiles: run "
@@ -128,6 +142,10 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
                       kernel->getNr(), kr, aKr, *kernel, batch);
     Value init = tensor::EmptyOp::create(rewriter, loc, cTy.getShape(),
                                          cTy.getElementType());
+    Value sa, sb;
+    if constexpr (std::is_same_v<QnkOp, MatmulOp>)
+      if (grouped)
+        std::tie(sa, sb) = canonicalGroupScales(rewriter, loc, op);
     auto mm = PackedMatmulOp::create(rewriter, loc, TypeRange{cTy}, a, b, init,
                                      *kernel, /*accumulate=*/false);
     if constexpr (std::is_same_v<QnkOp, MatmulOp>) {
@@ -141,6 +159,11 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
         mm.getBiasMutable().assign(op.getBias() ? ValueRange{op.getBias()}
                                                 : ValueRange{});
         mm.setActivationAttr(op.getActivationAttr());
+      }
+      if (grouped) {
+        mm.getAGroupScaleMutable().assign(sa ? ValueRange{sa} : ValueRange{});
+        mm.getBGroupScaleMutable().assign(sb ? ValueRange{sb} : ValueRange{});
+        mm.setGroupSizeAttr(op.getGroupSizeAttr());
       }
     }
     rewriter.replaceOp(op, mm.getResult()[0]);

@@ -226,9 +226,20 @@ void tile2D(OpBuilder &b, PackedMatmulOp op, Operand a, Operand bo, Value c,
       last = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
                                    ib.add(pc, kcur), kSteps);
     }
+    // Group scales: every K block is one group (see the block sizes), whose
+    // scales are one column of A's and one row of B's.
+    Value aGroupScale, bGroupScale;
+    if (op.hasGroupScales()) {
+      Value g = ib.div(pc, kc);
+      if (Value sa = op.getAGroupScale())
+        aGroupScale = view(b, loc, sa, {ic, g}, {mcur, ib.c(1)});
+      if (Value sb = op.getBGroupScale())
+        bGroupScale = view(b, loc, sb, {g, jc}, {ib.c(1), ncur});
+    }
     PackedMatmulOp::create(b, loc, TypeRange{}, av, bv, cv, last, aScale,
-                           bScale, bias, kernel, !first || op.getAccumulate(),
-                           op.getActivationAttr());
+                           bScale, bias, aGroupScale, bGroupScale, kernel,
+                           !first || op.getAccumulate(), op.getActivationAttr(),
+                           op.getGroupSizeAttr());
   };
 
   OpBuilder::InsertionGuard g(b);
@@ -326,6 +337,10 @@ struct TilePass : qnk::impl::QNKTileBase<TilePass> {
       // K blocks hold whole A groups (AMX tile rows of K).
       int64_t group = kernel.getAKr() / kernel.getKr();
       bs.kc = std::max<int64_t>(bs.kc / group, 1) * group;
+      // With group scales a K block is exactly one scale group, so that the
+      // nanokernel scales its sums once, as it stores them.
+      if (op.hasGroupScales())
+        bs.kc = *op.getGroupSize() / kernel.getKr();
       if (mc > 0)
         bs.mc = llvm::divideCeil(mc, kernel.getMr()) * kernel.getMr();
       if (nc > 0)

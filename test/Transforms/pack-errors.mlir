@@ -37,3 +37,15 @@ module attributes {qnk.target = #qnk.cpu_target<cpu = "x86-64", features = "+sse
     return %c : tensor<4x4xi32>
   }
 }
+
+// -----
+
+// Group scales are applied between K steps of the nanokernel: a group must
+// hold whole steps (vpmaddwd multiplies i16 pairs).
+module attributes {qnk.target = #qnk.cpu_target<cpu = "znver3", features = "+avx,+avx2,+fma", vector_bits = 256, vector_registers = 16, l1d_bytes = 32768, l2_bytes = 524288>} {
+  func.func @odd_group(%a: tensor<4x9xi8>, %b: tensor<9x8xi8>, %s: tensor<3x8xf32>) -> tensor<4x8xf32> {
+    // expected-error @+1 {{'qnk.matmul' op group_size 3 is not a multiple of 2, the K step of the pmaddwd_i16 nanokernel of target 'znver3'}}
+    %c = qnk.matmul %a, %b b_group_scale(%s : tensor<3x8xf32>) group_size = 3 : tensor<4x9xi8>, tensor<9x8xi8> -> tensor<4x8xf32>
+    return %c : tensor<4x8xf32>
+  }
+}

@@ -78,10 +78,11 @@ RegisterBlock selectShortRegisterBlock(int64_t vectorRegisters, int64_t rows,
 /// The nanokernel that `target` runs for A and B element types, or an error
 /// naming the target and the pair.
 /// `rows` (M, when known) lets short problems get a short, wide block.
-llvm::Expected<NanoKernelAttr> selectNanoKernel(CPUTargetAttr target,
-                                                mlir::Type aElt,
-                                                mlir::Type bElt,
-                                                int64_t rows = 0);
+/// Without `allowAMX` only vector kernels are chosen (for work on the
+/// accumulators between K groups, which tiles would do through memory).
+llvm::Expected<NanoKernelAttr>
+selectNanoKernel(CPUTargetAttr target, mlir::Type aElt, mlir::Type bElt,
+                 int64_t rows = 0, bool allowAMX = true);
 
 } // namespace qnk
 

@@ -1,4 +1,4 @@
-//===- MatmulEpilogue.cpp - qnk.matmul epilogue clauses -------------------===//
+//===- MatmulEpilogue.cpp - qnk.matmul group scales and epilogue clauses --===//
 
 #include "qnk/Dialect/QNK/IR/QNK.h"
 
@@ -12,15 +12,18 @@ void MatmulOp::build(OpBuilder &b, OperationState &state, Type c, Value a,
                      Value bv, bool transposeA, bool transposeB) {
   build(b, state, c, a, bv, /*a_scale=*/Value(), /*b_scale=*/Value(),
         /*bias=*/Value(), /*out_scale=*/Value(), /*out_zero_point=*/Value(),
-        transposeA, transposeB, /*activation=*/ActivationAttr());
+        /*a_group_scale=*/Value(), /*b_group_scale=*/Value(), transposeA,
+        transposeB, /*activation=*/ActivationAttr(),
+        /*group_size=*/IntegerAttr());
 }
 
 void PackedMatmulOp::build(OpBuilder &b, OperationState &state,
                            TypeRange results, Value a, Value bv, Value init,
                            NanoKernelAttr kernel, bool accumulate) {
   build(b, state, results, a, bv, init, /*last=*/Value(), /*a_scale=*/Value(),
-        /*b_scale=*/Value(), /*bias=*/Value(), kernel, accumulate,
-        /*activation=*/ActivationAttr());
+        /*b_scale=*/Value(), /*bias=*/Value(), /*a_group_scale=*/Value(),
+        /*b_group_scale=*/Value(), kernel, accumulate,
+        /*activation=*/ActivationAttr(), /*group_size=*/IntegerAttr());
 }
 
 bool MatmulOp::hasEpilogue() {
@@ -45,6 +48,62 @@ static LogicalResult checkVector(MatmulOp op, Value v, StringRef what,
   return success();
 }
 
+bool qnk::isGroupScaleType(Type t) {
+  return t.isF32() || t.isBF16() || t.isF16() ||
+         isa<Float8E4M3FNType, Float8E8M0FNUType>(t);
+}
+
+LogicalResult qnk::verifyMatmulGroupScales(MatmulOp op) {
+  std::optional<int64_t> group = op.getGroupSize();
+  if (!op.hasGroupScales()) {
+    if (group)
+      return op.emitOpError("group_size needs a_group_scale(...) or "
+                            "b_group_scale(...)");
+    return success();
+  }
+  if (!group)
+    return op.emitOpError("group scales need group_size = G");
+  auto aTy = cast<RankedTensorType>(op.getA().getType());
+  auto bTy = cast<RankedTensorType>(op.getB().getType());
+  unsigned aK = op.getTransposeA() ? 0 : 1, bK = op.getTransposeB() ? 1 : 0;
+  int64_t k = aTy.getDimSize(aK);
+  if (*group <= 0)
+    return op.emitOpError() << "group_size must be positive, got " << *group;
+  if (k % *group != 0)
+    return op.emitOpError()
+           << "group_size " << *group << " does not divide K = " << k;
+  auto check = [&](Value scale, RankedTensorType operand, unsigned kDim,
+                   StringRef name) -> LogicalResult {
+    if (!scale)
+      return success();
+    auto ty = cast<RankedTensorType>(scale.getType());
+    if (!isGroupScaleType(ty.getElementType()))
+      return op.emitOpError()
+             << "the " << name << " group scale must hold f32, bf16, f16, "
+             << "f8E4M3FN or f8E8M0FNU, got " << ty.getElementType();
+    SmallVector<int64_t> shape(operand.getShape());
+    shape[kDim] = k / *group;
+    if (ty.getShape() != ArrayRef<int64_t>(shape)) {
+      InFlightDiagnostic d = op.emitOpError()
+                             << "the " << name << " group scale must be [";
+      llvm::interleave(shape, d, "x");
+      return d << "] (" << name << "'s shape with K = " << k
+               << " split into groups of " << *group << "), got " << ty;
+    }
+    return success();
+  };
+  if (failed(check(op.getAGroupScale(), aTy, aK, "A")) ||
+      failed(check(op.getBGroupScale(), bTy, bK, "B")))
+    return failure();
+  // Group sums are scaled to reals: the result is f32 (or quantized by the
+  // epilogue, which checks that).
+  Type out = getElementTypeOrSelf(op.getC());
+  if (!op.getOutScale() && !out.isF32())
+    return op.emitOpError()
+           << "with group scales the result holds f32, got " << out;
+  return success();
+}
+
 LogicalResult qnk::verifyMatmulEpilogue(MatmulOp op) {
   if (!op.hasEpilogue())
     return success();
@@ -63,7 +122,7 @@ LogicalResult qnk::verifyMatmulEpilogue(MatmulOp op) {
   Type acc = getMatmulAccumulatorType(getElementTypeOrSelf(op.getA()),
                                       getElementTypeOrSelf(op.getB()));
   // Integer accumulators become reals only through their scales.
-  if (acc && acc.isInteger(32) && !op.getAScale())
+  if (acc && acc.isInteger(32) && !op.getAScale() && !op.hasGroupScales())
     return op.emitOpError("an epilogue on integer accumulators needs "
                           "dequantize(...) first");
   Type out = cTy.getElementType();

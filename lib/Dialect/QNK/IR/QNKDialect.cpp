@@ -211,6 +211,11 @@ Type qnk::getMatmulAccumulatorType(Type a, Type b) {
   // operand) or 4-bit unsigned, which fits it.
   if ((isStorageInt(b) && !b.isUnsignedInteger(8)) && isStorageInt(a))
     return IntegerType::get(ctx, 32);
+  // Float activations with integer weights (W4A16, W8A16): the integers are
+  // exact in every float type.
+  if ((a.isF32() || a.isBF16() || a.isF16()) && isStorageInt(b) &&
+      !b.isUnsignedInteger(8))
+    return Float32Type::get(ctx);
   return {};
 }
 
@@ -264,8 +269,9 @@ static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
            << "unsupported element type pair " << typeStr(aTy.getElementType())
            << " x " << typeStr(bTy.getElementType())
            << "; supported: f32 x f32, bf16 x bf16, f16 x f16, fp8 x fp8 and "
-              "fp8 x bf16 (f8E4M3FN, f8E5M2, either side), and integers "
-              "{i8, ui8, i4, ui4} x {i8, i4, ui4}";
+              "fp8 x bf16 (f8E4M3FN, f8E5M2, either side), integers "
+              "{i8, ui8, i4, ui4} x {i8, i4, ui4}, and {f32, bf16, f16} x "
+              "{i8, i4, ui4}";
   // An epilogue decides the result type (verified with the epilogue).
   if (!hasEpilogue && cTy.getElementType() != accTy)
     return op->emitOpError()
@@ -293,7 +299,10 @@ static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
 LogicalResult MatmulOp::verify() {
   if (failed(verifyMatmulLike(*this, getA().getType(), getB().getType(),
                               getC().getType(), getTransposeA(),
-                              getTransposeB(), 0, hasEpilogue())))
+                              getTransposeB(), 0,
+                              hasEpilogue() || hasGroupScales())))
+    return failure();
+  if (failed(verifyMatmulGroupScales(*this)))
     return failure();
   return verifyMatmulEpilogue(*this);
 }
@@ -379,6 +388,9 @@ static bool isPackWidening(Type src, Type dst, bool biasToUnsigned) {
   auto sf = dyn_cast<FloatType>(src), df = dyn_cast<FloatType>(dst);
   if (sf && df)
     return df.getWidth() > sf.getWidth();
+  // 8- and 4-bit integers are exact in f32 and bf16.
+  if (isStorageInt(src) && df)
+    return df.isF32() || df.isBF16();
   // Unsigned sources keep their bits at equal width (vpdpbusd's u8 operand).
   auto si = dyn_cast<IntegerType>(src), di = dyn_cast<IntegerType>(dst);
   return si && di && !si.isSigned() && di.isSignless() &&
@@ -470,6 +482,20 @@ LogicalResult PackedMatmulOp::verify() {
   if (hasEpilogue() && kernel.isAMX())
     return emitOpError("an epilogue needs a vector nanokernel (AMX tiles "
                        "store through memory)");
+  if (hasGroupScales() != getGroupSize().has_value())
+    return emitOpError("group scales and group_size go together");
+  if (hasGroupScales()) {
+    if (kernel.isAMX())
+      return emitOpError("group scales need a vector nanokernel");
+    if (*getGroupSize() <= 0 || *getGroupSize() % kernel.getKr() != 0)
+      return emitOpError() << "group_size must be a positive multiple of the "
+                              "nanokernel's K step "
+                           << kernel.getKr() << ", got " << *getGroupSize();
+    for (Value v : {getAGroupScale(), getBGroupScale()})
+      if (v && (!getElementTypeOrSelf(v).isF32() ||
+                cast<ShapedType>(v.getType()).getRank() != 2))
+        return emitOpError("group scales must be rank-2 f32");
+  }
   if (bool(getAScale()) != bool(getBScale()))
     return emitOpError("dequantize needs both scales");
   for (Value v : {getAScale(), getBScale(), getBias()})
@@ -478,8 +504,9 @@ LogicalResult PackedMatmulOp::verify() {
       return emitOpError("epilogue scales and bias must be f32 of rank 0 "
                          "or 1");
   // With an epilogue C holds f32 (integer partial sums as their bits).
-  Type cElt =
-      hasEpilogue() ? Float32Type::get(ctx) : kernel.getAccumulatorType(ctx);
+  Type cElt = hasEpilogue() || hasGroupScales()
+                  ? Float32Type::get(ctx)
+                  : kernel.getAccumulatorType(ctx);
   if (aTy.getElementType() != kernel.getOperandType(ctx) ||
       (bTy.getElementType() != kernel.getOperandType(ctx) && !bInKernel) ||
       cTy.getElementType() != cElt)

@@ -21,9 +21,9 @@ func.func @narrowing(%a: memref<16x8xf32>, %ap: memref<3x8x6xbf16>) {
 
 // -----
 
-func.func @int_to_float(%a: memref<16x8xi8>, %ap: memref<3x8x6xf32>) {
-  // expected-error @+1 {{cannot pack 'i8' into 'f32'}}
-  qnk.pack %a into %ap panel_dim = 0 : memref<16x8xi8>, memref<3x8x6xf32>
+func.func @int_to_float(%a: memref<16x8xi32>, %ap: memref<3x8x6xf32>) {
+  // expected-error @+1 {{cannot pack 'i32' into 'f32'}}
+  qnk.pack %a into %ap panel_dim = 0 : memref<16x8xi32>, memref<3x8x6xf32>
   return
 }
 

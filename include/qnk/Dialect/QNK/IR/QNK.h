@@ -46,6 +46,11 @@ getMatmulIndexingMaps(mlir::MLIRContext *ctx, unsigned batchRank,
 /// Checks the epilogue clauses of a qnk.matmul (scales, bias, activation,
 /// output quantization) against its shapes and result type.
 mlir::LogicalResult verifyMatmulEpilogue(MatmulOp op);
+/// Checks a qnk.matmul's group scales and group size against its shapes.
+mlir::LogicalResult verifyMatmulGroupScales(MatmulOp op);
+/// The element types a group scale may hold: f32, bf16, f16, f8E4M3FN
+/// (NVFP4) and f8E8M0FNU (MX).
+bool isGroupScaleType(mlir::Type t);
 /// Registers the bufferization models of the destination-style qnk ops.
 void registerBufferizableOpInterfaceExternalModels(
     mlir::DialectRegistry &registry);

@@ -210,11 +210,31 @@ def QNK_MatmulOp : QNK_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
     With any clause the result holds f32 (or the quantized type); without,
     the accumulator type.
 
+    **Group scales** (weight-only groupwise W4A16/W4A8, block-scaled MX
+    formats): `a_group_scale(%ga)` and/or `b_group_scale(%gb)` with
+    `group_size = G` split K into groups of G (G must divide K); each
+    operand's group scale has that operand's stored shape with its K
+    dimension replaced by K/G (`[M, K/G]` for A, `[K/G, N]` for B, `[N, K/G]`
+    with `transpose_b`) and holds f32, bf16, f16, f8E4M3FN or f8E8M0FNU.
+    Then, per output element and with `P_g` the exact sum of the group's
+    products in the accumulator type (i32 for integer pairs, f32 otherwise),
+    `acc = 0; for g in 0..K/G-1: acc = fma(f32(P_g), s_g, acc)` with
+    `s_g = f32(ga[m, g]) * f32(gb[g, n])` (the present one alone if only one
+    is given). The result is `acc` (f32), on which the epilogue clauses
+    apply. Integer sums are formed per group and scaled once per group: no
+    operand is dequantized before the products. Float A with integer B
+    (`f32`, `bf16`, `f16` × `i8`, `i4`, `ui4`) is accepted: the integers are
+    exact in the float type.
+
     ```mlir
     %c = qnk.matmul %a, %b : tensor<128x256xbf16>, tensor<256x64xbf16>
            -> tensor<128x64xf32>
     %d = qnk.matmul %x, %w transpose_b : tensor<16x4096xf32>,
            tensor<11008x4096xf32> -> tensor<16x11008xf32>
+    // W4A16: bf16 activations, int4 weights with an f16 scale per 128.
+    %o = qnk.matmul %x, %w4 transpose_b
+           b_group_scale(%gw : tensor<4096x32xf16>) group_size = 128
+           : tensor<1x4096xbf16>, tensor<4096x4096xi4> -> tensor<1x4096xf32>
     // W8A8 with per-token and per-channel scales, bias and SiLU, requantized.
     %y = qnk.matmul %x, %w transpose_b
            dequantize(%sx, %sw : tensor<16xf32>, tensor<1024xf32>)
@@ -229,11 +249,17 @@ def QNK_MatmulOp : QNK_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
                        Optional<AnyRankedTensor>:$bias,
                        Optional<AnyRankedTensor>:$out_scale,
                        Optional<AnyRankedTensor>:$out_zero_point,
+                       Optional<AnyRankedTensor>:$a_group_scale,
+                       Optional<AnyRankedTensor>:$b_group_scale,
                        UnitAttr:$transpose_a, UnitAttr:$transpose_b,
-                       OptionalAttr<QNK_Activation>:$activation);
+                       OptionalAttr<QNK_Activation>:$activation,
+                       OptionalAttr<I64Attr>:$group_size);
   let results = (outs AnyRankedTensor:$c);
   let assemblyFormat = [{
     $a `,` $b (`transpose_a` $transpose_a^)? (`transpose_b` $transpose_b^)?
+    (`a_group_scale` `(` $a_group_scale^ `:` type($a_group_scale) `)`)?
+    (`b_group_scale` `(` $b_group_scale^ `:` type($b_group_scale) `)`)?
+    (`group_size` `=` $group_size^)?
     (`dequantize` `(` $a_scale^ `,` $b_scale `:` type($a_scale) `,`
         type($b_scale) `)`)?
     (`bias` `(` $bias^ `:` type($bias) `)`)?
@@ -250,6 +276,8 @@ def QNK_MatmulOp : QNK_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
   let extraClassDeclaration = [{
     /// True if any epilogue clause is present.
     bool hasEpilogue();
+    /// True if K is reduced in groups with their own scales.
+    bool hasGroupScales() { return getAGroupScale() || getBGroupScale(); }
   }];
   let hasVerifier = 1;
 }
@@ -342,14 +370,24 @@ def QNK_PackedMatmulOp : QNK_Op<"packed_matmul", [DestinationStyleOpInterface,
     the i1 `epilogue_if` operand is true (the last K block; always when it
     is absent). C then holds f32: K blocks before the last one keep their
     partial sums in it, as i32 bit patterns for integer kernels.
+
+    With group scales (`a_group_scale` f32 `[M, K/G]`, `b_group_scale` f32
+    `[K/G, N]`, at least one, `group_size = G` source elements, a multiple
+    of the kernel's K step) K is reduced group by group as on `qnk.matmul`:
+    `C = fma(f32(P_g), s_g, C)` in group order, starting from C with
+    `accumulate` and from 0 without; C holds f32. `qnk-tile` makes every K
+    block one group, which is the form `qnk-compose-nanokernels` accepts.
   }];
   let arguments = (ins AnyShaped:$a, AnyShaped:$b, AnyShaped:$init,
                        Optional<I1>:$last,
                        Optional<AnyShaped>:$a_scale,
                        Optional<AnyShaped>:$b_scale,
                        Optional<AnyShaped>:$bias,
+                       Optional<AnyShaped>:$a_group_scale,
+                       Optional<AnyShaped>:$b_group_scale,
                        QNK_NanoKernelAttr:$kernel, UnitAttr:$accumulate,
-                       OptionalAttr<QNK_Activation>:$activation);
+                       OptionalAttr<QNK_Activation>:$activation,
+                       OptionalAttr<I64Attr>:$group_size);
   let results = (outs Variadic<AnyRankedTensor>:$result);
   let assemblyFormat = [{
     `ins` `(` $a `,` $b `:` type($a) `,` type($b) `)`
@@ -360,6 +398,9 @@ def QNK_PackedMatmulOp : QNK_Op<"packed_matmul", [DestinationStyleOpInterface,
         type($b_scale) `)`)?
     (`bias` `(` $bias^ `:` type($bias) `)`)?
     (`activation` `(` $activation^ `)`)?
+    (`a_group_scale` `(` $a_group_scale^ `:` type($a_group_scale) `)`)?
+    (`b_group_scale` `(` $b_group_scale^ `:` type($b_group_scale) `)`)?
+    (`group_size` `=` $group_size^)?
     attr-dict (`->` type($result)^)?
   }];
   let builders = [
@@ -379,6 +420,8 @@ def QNK_PackedMatmulOp : QNK_Op<"packed_matmul", [DestinationStyleOpInterface,
     bool isAPacked();
     bool isBPacked();
     bool isBatched();
+    /// True if K is reduced in groups with their own scales.
+    bool hasGroupScales() { return getAGroupScale() || getBGroupScale(); }
   }];
 }
 
