@@ -277,3 +277,23 @@ llvm::Expected<NanoKernelAttr> qnk::selectNanoKernel(CPUTargetAttr target,
     lanes = 8; // 512-bit vpmaddwd is AVX512-BW.
   return kernel(NanoKernelKind::pmaddwd_i16, lanes, 2, 1);
 }
+
+FailureOr<NanoKernelAttr> qnk::selectDotKernel(CPUTargetAttr target, Type aElt,
+                                               Type bElt, int64_t rows,
+                                               bool grouped) {
+  Type acc = getMatmulAccumulatorType(aElt, bElt);
+  if (!acc || !acc.isF32() || isa<Float8E4M3FNType, Float8E5M2Type>(aElt) ||
+      isa<Float8E4M3FNType, Float8E5M2Type>(bElt) || rows < 1 || rows > 4 ||
+      (!target.hasFeature("fma") && !target.hasFeature("avx512f")))
+    return failure();
+  int64_t lanes = target.getVectorBits() / 32;
+  int64_t regs = target.getVectorRegisters();
+  // Accumulators (and as many totals when grouped), one A vector per row
+  // and two for a B row being widened.
+  int64_t perRow = rows * (grouped ? 2 : 1);
+  int64_t nv = std::min<int64_t>(8, (regs - rows - 2) / perRow);
+  if (nv < 1)
+    return failure();
+  return NanoKernelAttr::get(aElt.getContext(), NanoKernelKind::dot_f32, rows,
+                             nv, lanes, 1);
+}

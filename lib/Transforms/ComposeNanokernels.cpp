@@ -427,6 +427,7 @@ private:
   Value multiplyAdd(Value bcast, Value bvec, Value acc) {
     switch (kernel.getKind()) {
     case NanoKernelKind::fma_f32:
+    case NanoKernelKind::dot_f32: // built by DotBuilder
       return vector::FMAOp::create(b, loc, bcast, bvec, acc);
     case NanoKernelKind::pmaddwd_i16: {
       StringRef intrin =
@@ -542,6 +543,153 @@ private:
   Type opTy, accTy;
   VectorType accVecTy, bVecTy;
   Value a, bm, c, kSteps;
+};
+
+/// Dot-product register blocks for a few rows of A against rows of a B
+/// stored [N, K] and read in place: mr x nv accumulators of vl lanes along
+/// K, every B row widened to f32 in registers as it is loaded (nibbles,
+/// bytes or 16-bit floats), so the weights cross memory once at their
+/// stored size. With group scales each group's lane sums are scaled into
+/// as many totals with one FMA; lanes are summed once per output.
+class DotBuilder {
+public:
+  DotBuilder(OpBuilder &b, PackedMatmulOp op)
+      : b(b), loc(op.getLoc()), kernel(op.getKernel()), a(op.getA()),
+        bm(op.getB()), c(op.getInit()), aGroupScale(op.getAGroupScale()),
+        bGroupScale(op.getBGroupScale()) {
+    vl = kernel.getVectorLength();
+    f32Vec = VectorType::get({vl}, b.getF32Type());
+    if (op.hasGroupScales())
+      group = *op.getGroupSize();
+  }
+
+  void build() {
+    IndexBuilder ib{b, loc};
+    int64_t nv = kernel.getNv();
+    Value n = ib.dim(c, 1);
+    Value full = ib.div(n, ib.c(nv));
+    {
+      auto blocks = scf::ForOp::create(b, loc, ib.c(0), full, ib.c(1));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(blocks.getBody());
+      emitBlock(ib.mul(blocks.getInductionVar(), ib.c(nv)), nv);
+    }
+    if (nv == 1)
+      return;
+    // Leftover B rows, one at a time.
+    auto rest = scf::ForOp::create(b, loc, ib.mul(full, ib.c(nv)), n, ib.c(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(rest.getBody());
+    emitBlock(rest.getInductionVar(), 1);
+  }
+
+private:
+  /// `vl` elements of row `row` of `buf` from column k, as f32.
+  Value loadWidened(Value buf, Value row, Value k) {
+    Type elt = cast<MemRefType>(buf.getType()).getElementType();
+    Value v = vector::LoadOp::create(b, loc, VectorType::get({vl}, elt), buf,
+                                     ValueRange{row, k});
+    if (elt.isF32())
+      return v;
+    if (isa<FloatType>(elt))
+      return arith::ExtFOp::create(b, loc, f32Vec, v);
+    bool isUnsigned = elt.isUnsignedInteger();
+    if (isUnsigned) // arith works on signless integers
+      v = vector::BitCastOp::create(
+          b, loc,
+          VectorType::get({vl}, b.getIntegerType(elt.getIntOrFloatBitWidth())),
+          v);
+    if (elt.getIntOrFloatBitWidth() < 8) {
+      // Nibbles become bytes first, as the packing does: the narrow-type
+      // emulation turns this into shifts of whole loaded bytes.
+      auto i8 = VectorType::get({vl}, b.getI8Type());
+      v = isUnsigned ? arith::ExtUIOp::create(b, loc, i8, v).getResult()
+                     : arith::ExtSIOp::create(b, loc, i8, v).getResult();
+    }
+    return isUnsigned ? arith::UIToFPOp::create(b, loc, f32Vec, v).getResult()
+                      : arith::SIToFPOp::create(b, loc, f32Vec, v).getResult();
+  }
+
+  Value zeros() {
+    return arith::ConstantOp::create(
+        b, loc, f32Vec, DenseElementsAttr::get(f32Vec, b.getF32FloatAttr(0)));
+  }
+
+  /// Sums over K positions [k0, k1) into `init` (rows x nb accumulators).
+  SmallVector<Value> reduce(Value n0, int64_t nb, Value k0, Value k1,
+                            ValueRange init) {
+    int64_t rows = kernel.getMr();
+    auto loop = scf::ForOp::create(
+        b, loc, k0, k1, arith::ConstantIndexOp::create(b, loc, vl), init);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    IndexBuilder ib{b, loc};
+    Value k = loop.getInductionVar();
+    SmallVector<Value> as;
+    for (int64_t i = 0; i < rows; ++i)
+      as.push_back(loadWidened(a, ib.c(i), k));
+    SmallVector<Value> accs(loop.getRegionIterArgs());
+    for (int64_t j = 0; j < nb; ++j) {
+      Value w = loadWidened(bm, ib.add(n0, ib.c(j)), k);
+      for (int64_t i = 0; i < rows; ++i)
+        accs[i * nb + j] =
+            vector::FMAOp::create(b, loc, as[i], w, accs[i * nb + j]);
+    }
+    scf::YieldOp::create(b, loc, accs);
+    return SmallVector<Value>(loop.getResults());
+  }
+
+  void emitBlock(Value n0, int64_t nb) {
+    IndexBuilder ib{b, loc};
+    int64_t rows = kernel.getMr();
+    Value k = ib.dim(a, 1);
+    SmallVector<Value> totals(rows * nb, zeros());
+    if (!group) {
+      totals = reduce(n0, nb, ib.c(0), k, totals);
+    } else {
+      auto groups = scf::ForOp::create(b, loc, ib.c(0), ib.div(k, ib.c(group)),
+                                       ib.c(1), totals);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(groups.getBody());
+      Value gi = groups.getInductionVar();
+      Value k0 = ib.mul(gi, ib.c(group));
+      SmallVector<Value> sums = reduce(n0, nb, k0, ib.add(k0, ib.c(group)),
+                                       SmallVector<Value>(rows * nb, zeros()));
+      SmallVector<Value> next(groups.getRegionIterArgs());
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < nb; ++j) {
+          Value s;
+          if (aGroupScale)
+            s = memref::LoadOp::create(b, loc, aGroupScale,
+                                       ValueRange{ib.c(i), gi});
+          if (bGroupScale) {
+            Value sbv = memref::LoadOp::create(
+                b, loc, bGroupScale, ValueRange{gi, ib.add(n0, ib.c(j))});
+            s = s ? arith::MulFOp::create(b, loc, s, sbv).getResult() : sbv;
+          }
+          Value sv = vector::BroadcastOp::create(b, loc, f32Vec, s);
+          next[i * nb + j] = vector::FMAOp::create(b, loc, sums[i * nb + j], sv,
+                                                   next[i * nb + j]);
+        }
+      scf::YieldOp::create(b, loc, next);
+      b.setInsertionPointAfter(groups);
+      totals = SmallVector<Value>(groups.getResults());
+    }
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < nb; ++j) {
+        Value sum = vector::ReductionOp::create(
+            b, loc, vector::CombiningKind::ADD, totals[i * nb + j]);
+        memref::StoreOp::create(b, loc, sum, c,
+                                ValueRange{ib.c(i), ib.add(n0, ib.c(j))});
+      }
+  }
+
+  OpBuilder &b;
+  Location loc;
+  NanoKernelAttr kernel;
+  Value a, bm, c, aGroupScale, bGroupScale;
+  int64_t vl, group = 0;
+  VectorType f32Vec;
 };
 
 /// AMX register blocks: mr/16 x nv accumulator tiles of 16 x 16 (2 x 2 for
@@ -748,6 +896,12 @@ struct ComposeNanokernelsPass
         op.emitOpError("must be tiled (qnk-tile) before composing "
                        "nanokernels");
         return signalPassFailure();
+      }
+      if (op.getKernel().getKind() == NanoKernelKind::dot_f32) {
+        OpBuilder b(op);
+        DotBuilder(b, op).build();
+        op.erase();
+        continue;
       }
       // Group scales apply once per op: its K must be one group.
       if (op.hasGroupScales()) {

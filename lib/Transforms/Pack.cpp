@@ -46,6 +46,40 @@ Value packOperand(OpBuilder &b, Location loc, Value src, int64_t panelDim,
   return pack.getResult()[0];
 }
 
+/// A few rows of float activations against a weight stored [N, K] (LLM
+/// decode): the weight is read in place, at its stored width, by the
+/// dot-product nanokernel; packing it would move it three times for a
+/// single use. Fails (leaving `op` alone) when the dot form does not apply.
+LogicalResult packAsDot(MatmulOp op, CPUTargetAttr target,
+                        RewriterBase &rewriter) {
+  auto aTy = cast<RankedTensorType>(op.getA().getType());
+  auto cTy = cast<RankedTensorType>(op.getC().getType());
+  if (!op.getTransposeB() || op.getTransposeA() || op.hasEpilogue())
+    return failure();
+  FailureOr<NanoKernelAttr> kernel = selectDotKernel(
+      target, aTy.getElementType(), getElementTypeOrSelf(op.getB()),
+      cTy.getDimSize(0), op.hasGroupScales());
+  if (failed(kernel))
+    return failure();
+  // Whole vectors of K, also within each group.
+  int64_t vl = kernel->getVectorLength(), k = aTy.getDimSize(1);
+  if (k % vl != 0 || (op.hasGroupScales() && *op.getGroupSize() % vl != 0))
+    return failure();
+  Location loc = op.getLoc();
+  Value init = tensor::EmptyOp::create(rewriter, loc, cTy.getShape(),
+                                       cTy.getElementType());
+  auto [sa, sb] = op.hasGroupScales() ? canonicalGroupScales(rewriter, loc, op)
+                                      : std::pair<Value, Value>();
+  auto mm = PackedMatmulOp::create(rewriter, loc, TypeRange{cTy}, op.getA(),
+                                   op.getB(), init, *kernel,
+                                   /*accumulate=*/false);
+  mm.getAGroupScaleMutable().assign(sa ? ValueRange{sa} : ValueRange{});
+  mm.getBGroupScaleMutable().assign(sb ? ValueRange{sb} : ValueRange{});
+  mm.setGroupSizeAttr(op.getGroupSizeAttr());
+  rewriter.replaceOp(op, mm.getResult()[0]);
+  return success();
+}
+
 template <typename QnkOp, unsigned Batch>
 LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
   {
@@ -96,8 +130,11 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
     // Group scales are applied between K groups, on accumulators in vector
     // registers.
     bool grouped = false;
-    if constexpr (std::is_same_v<QnkOp, MatmulOp>)
+    if constexpr (std::is_same_v<QnkOp, MatmulOp>) {
       grouped = op.hasGroupScales();
+      if (succeeded(packAsDot(op, target, rewriter)))
+        return success();
+    }
     llvm::Expected<NanoKernelAttr> kernel =
         selectNanoKernel(target, decodeBInKernel ? f32 : aElt,
                          decodeBInKernel ? f32 : bElt, rows, !grouped);

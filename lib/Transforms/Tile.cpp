@@ -307,6 +307,34 @@ Split chooseSplit(int64_t threads, int64_t m, int64_t n, NanoKernelAttr k,
   return Split::None;
 }
 
+/// The dot-product form reads B in place and keeps every K group's totals
+/// in registers: it needs no cache blocks, only N split across threads.
+void tileDot(OpBuilder &b, PackedMatmulOp op, int64_t threads) {
+  Location loc = op.getLoc();
+  IndexBuilder ib{b, loc};
+  NanoKernelAttr kernel = op.getKernel();
+  Value c = op.getInit(), bm = op.getB();
+  Value n = ib.dim(c, 1);
+  int64_t nStatic = cast<MemRefType>(c.getType()).getDimSize(1);
+  int64_t nc = ShapedType::isDynamic(nStatic) ? kernel.getNv() : nStatic;
+  if (threads > 1 && !ShapedType::isDynamic(nStatic))
+    nc = llvm::divideCeil(llvm::divideCeil(nStatic, threads), kernel.getNv()) *
+         kernel.getNv();
+  nc = std::max<int64_t>(nc, 1);
+  OpBuilder::InsertionGuard g(b);
+  Value jc = openLoop(b, loc, n, ib.c(nc), threads > 1);
+  Value ncur = ib.min(ib.c(nc), ib.sub(n, jc));
+  Value bv = view(b, loc, bm, {jc}, {ncur});
+  Value cv = view(b, loc, c, {ib.c(0), jc}, {ib.dim(c, 0), ncur});
+  Value sb = op.getBGroupScale();
+  if (sb)
+    sb = view(b, loc, sb, {ib.c(0), jc}, {ib.dim(sb, 0), ncur});
+  PackedMatmulOp::create(b, loc, TypeRange{}, op.getA(), bv, cv, Value(),
+                         Value(), Value(), Value(), op.getAGroupScale(), sb,
+                         kernel, op.getAccumulate(), op.getActivationAttr(),
+                         op.getGroupSizeAttr());
+}
+
 struct TilePass : qnk::impl::QNKTileBase<TilePass> {
   using Base::Base;
   void runOnOperation() override {
@@ -329,6 +357,12 @@ struct TilePass : qnk::impl::QNKTileBase<TilePass> {
     });
     for (PackedMatmulOp op : ops) {
       NanoKernelAttr kernel = op.getKernel();
+      if (kernel.getKind() == NanoKernelKind::dot_f32) {
+        OpBuilder b(op);
+        tileDot(b, op, threads);
+        op.erase();
+        continue;
+      }
       int64_t eltBytes =
           kernel.getOperandType(&getContext()).getIntOrFloatBitWidth() / 8;
       BlockSizes bs = deriveBlockSizes(lookupCPUTarget(op), kernel, eltBytes);

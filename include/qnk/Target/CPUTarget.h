@@ -84,6 +84,15 @@ llvm::Expected<NanoKernelAttr>
 selectNanoKernel(CPUTargetAttr target, mlir::Type aElt, mlir::Type bElt,
                  int64_t rows = 0, bool allowAMX = true);
 
+/// The dot-product nanokernel (dot_f32) for `rows` rows of A against rows
+/// of a B stored [N, K] and read in place, or failure when the target or
+/// the pair does not suit it. `grouped` reserves registers for the scaled
+/// totals of earlier K groups.
+mlir::FailureOr<NanoKernelAttr> selectDotKernel(CPUTargetAttr target,
+                                                mlir::Type aElt,
+                                                mlir::Type bElt, int64_t rows,
+                                                bool grouped);
+
 } // namespace qnk
 
 #endif

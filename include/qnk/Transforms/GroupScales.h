@@ -12,11 +12,6 @@
 
 namespace qnk {
 
-/// One group-scale element widened exactly to f32 (f32, bf16, f16,
-/// f8E4M3FN and f8E8M0FNU scales are all exact in f32).
-mlir::Value groupScaleToF32(mlir::OpBuilder &b, mlir::Location loc,
-                            mlir::Value scalar);
-
 /// The group scales of `op` as f32 tensors, A's as [M, K/G] and B's as
 /// [K/G, N] whatever the operands' layouts; null where `op` has none.
 std::pair<mlir::Value, mlir::Value>

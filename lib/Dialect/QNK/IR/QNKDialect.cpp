@@ -99,6 +99,7 @@ NanoKernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   bool amx = false;
   switch (kind) {
   case NanoKernelKind::fma_f32:
+  case NanoKernelKind::dot_f32:
     lengths = {4, 8, 16};
     break;
   case NanoKernelKind::dpbf16_f32:
@@ -151,6 +152,7 @@ NanoKernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 Type NanoKernelAttr::getOperandType(MLIRContext *ctx) const {
   switch (getKind()) {
   case NanoKernelKind::fma_f32:
+  case NanoKernelKind::dot_f32:
     return Float32Type::get(ctx);
   case NanoKernelKind::pmaddwd_i16:
     return IntegerType::get(ctx, 16);
@@ -170,6 +172,7 @@ Type NanoKernelAttr::getOperandType(MLIRContext *ctx) const {
 Type NanoKernelAttr::getAccumulatorType(MLIRContext *ctx) const {
   switch (getKind()) {
   case NanoKernelKind::fma_f32:
+  case NanoKernelKind::dot_f32:
   case NanoKernelKind::dpbf16_f32:
   case NanoKernelKind::amx_bf16:
     return Float32Type::get(ctx);
@@ -503,6 +506,28 @@ LogicalResult PackedMatmulOp::verify() {
               cast<ShapedType>(v.getType()).getRank() > 1))
       return emitOpError("epilogue scales and bias must be f32 of rank 0 "
                          "or 1");
+  if (kernel.getKind() == NanoKernelKind::dot_f32) {
+    // Rows of A [M, K] against rows of B [N, K], both widened in registers.
+    if (isBatched() || hasEpilogue() || aTy.getRank() != 2 ||
+        bTy.getRank() != 2)
+      return emitOpError("dot_f32 takes unbatched A [M, K] and B [N, K] "
+                         "and no epilogue");
+    Type a = aTy.getElementType(), b = bTy.getElementType();
+    if (!(a.isF32() || a.isBF16() || a.isF16()) ||
+        !(b.isF32() || b.isBF16() || b.isF16() || isStorageInt(b)) ||
+        b.isUnsignedInteger(8) || !cTy.getElementType().isF32())
+      return emitOpError("dot_f32 needs f32/bf16/f16 A, f32/bf16/f16/i8/i4/"
+                         "ui4 B and an f32 C");
+    auto same = [](int64_t x, int64_t y) {
+      return ShapedType::isDynamic(x) || ShapedType::isDynamic(y) || x == y;
+    };
+    if (!same(aTy.getDimSize(1), bTy.getDimSize(1)) ||
+        !same(aTy.getDimSize(0), cTy.getDimSize(0)) ||
+        !same(bTy.getDimSize(0), cTy.getDimSize(1)))
+      return emitOpError("dot_f32 shapes must be A [M, K], B [N, K], C "
+                         "[M, N]");
+    return verifyDpsResult(*this, getInit(), getResultTypes());
+  }
   // With an epilogue C holds f32 (integer partial sums as their bits).
   Type cElt = hasEpilogue() || hasGroupScales()
                   ? Float32Type::get(ctx)

@@ -109,3 +109,19 @@ func.func @init_rank(%a: memref<1x8x6xf32>, %b: memref<8x16xf32>, %c: memref<16x
   qnk.packed_matmul ins(%a, %b : memref<1x8x6xf32>, memref<8x16xf32>) outs(%c : memref<16xf32>) kernel = #qnk.nanokernel<fma_f32, mr = 6, nv = 2, vector_length = 8, kr = 1>
   return
 }
+
+// -----
+
+func.func @dot_unsigned_bytes(%a: memref<1x64xbf16>, %b: memref<8x64xui8>, %c: memref<1x8xf32>) {
+  // expected-error @+1 {{dot_f32 needs f32/bf16/f16 A, f32/bf16/f16/i8/i4/ui4 B and an f32 C}}
+  qnk.packed_matmul ins(%a, %b : memref<1x64xbf16>, memref<8x64xui8>) outs(%c : memref<1x8xf32>) kernel = #qnk.nanokernel<dot_f32, mr = 1, nv = 4, vector_length = 8, kr = 1>
+  return
+}
+
+// -----
+
+func.func @dot_shapes(%a: memref<1x64xbf16>, %b: memref<8x32xi4>, %c: memref<1x8xf32>) {
+  // expected-error @+1 {{dot_f32 shapes must be A [M, K], B [N, K], C [M, N]}}
+  qnk.packed_matmul ins(%a, %b : memref<1x64xbf16>, memref<8x32xi4>) outs(%c : memref<1x8xf32>) kernel = #qnk.nanokernel<dot_f32, mr = 1, nv = 4, vector_length = 8, kr = 1>
+  return
+}

@@ -56,7 +56,8 @@ def QNK_NanoKernelKind : I32EnumAttr<"NanoKernelKind",
   I32EnumAttrCase<"amx_bf16", 4>,
   I32EnumAttrCase<"amx_s8s8", 5>,
   I32EnumAttrCase<"amx_u8s8", 6>,
-  I32EnumAttrCase<"dpbusd_s8s8", 7>
+  I32EnumAttrCase<"dpbusd_s8s8", 7>,
+  I32EnumAttrCase<"dot_f32", 8>
 ]> {
   let cppNamespace = "::qnk";
   let genSpecializedAttr = 0;
@@ -121,6 +122,13 @@ def QNK_NanoKernelAttr : QNK_Attr<"NanoKernel", "nanokernel"> {
     * `dpbusd_s8s8`: `vpdpbusd` for s8 x s8: A is packed offset by +128
       (as u8), and each B panel's column sums times -128 start the
       accumulators, which restores the signed product exactly (kr = 4).
+    * `dot_f32`: dot products for a few rows of A (`mr`) against `nv` rows
+      of a B stored `[N, K]` (a Linear weight, read in place), each
+      accumulator `vector_length` lanes along K; B rows of `i4`, `ui4`,
+      `i8`, `bf16`, `f16` or `f32` and A rows of `f32`, `bf16` or `f16` are
+      widened to f32 in registers, so the weights cross memory once, at
+      their stored size (LLM decode). Lanes are summed once per output
+      (kr = 1).
     * `amx_bf16`, `amx_s8s8`, `amx_u8s8`: AMX tiles. `mr` x (`nv` *
       `vector_length`) accumulators are `mr/16` x `nv` tiles of 16 x 16
       (f32 or i32); each step multiplies 16-row A tiles of 64 bytes of K
