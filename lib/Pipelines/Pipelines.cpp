@@ -136,6 +136,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, int64_t threads) {
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   addTargetAndRaise(pm, opts, /*fuseEpilogues=*/true);
   pm.addPass(createQNKPack());
+  QNKLowerAttentionOptions attention;
+  attention.threads = opts.threads;
+  pm.addPass(createQNKLowerAttention(attention));
   QNKLowerSoftmaxOptions softmax;
   softmax.threads = opts.threads;
   pm.addPass(createQNKLowerSoftmax(softmax));

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qnk/Transforms/Attention.h"
 #include "qnk/Transforms/FloatDecode.h"
 #include "qnk/Transforms/GroupScales.h"
 #include "qnk/Transforms/Passes.h"
@@ -213,6 +214,7 @@ struct LowerToReferencePass
         .add<LowerMatmul<qnk::MatmulOp, 0>, LowerMatmul<qnk::BatchMatmulOp, 1>>(
             &getContext());
     qnk::populateLowerSoftmaxToReferencePatterns(patterns);
+    qnk::populateLowerAttentionToReferencePatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     WalkResult left = getOperation()->walk([](qnk::MatmulOp op) {

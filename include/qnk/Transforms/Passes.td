@@ -338,4 +338,40 @@ def QNKCUDAComposeMMA : Pass<"qnk-cuda-compose-mma", "mlir::gpu::GPUModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def QNKLowerAttention : Pass<"qnk-lower-attention"> {
+  let summary = "Lower qnk.attention to a fused flash-attention loop nest";
+  let description = [{
+    Rewrites each `qnk.attention` (on tensors, ahead of bufferization) into
+    a flash-attention loop nest for the module's `#qnk.cpu_target`. K is
+    packed once per call, transposed into panels of one key tile (`[D][Nk]`,
+    f32), and V widened to f32 with its rows padded to whole tiles; then,
+    for each work item (batch, key/value head, tile of rows; the rows of a
+    tile are the (query head, query) pairs of one GQA group, so the heads
+    that share K and V share their loads), the K/V tiles stream past a
+    running max and sum per row (online softmax):
+    S = Q·Kᵀ for a register block of rows by vectors of keys (broadcast and
+    FMA, f32 accumulation), scale, mask and causal window applied in
+    registers, then `exp` (QNK's own, `qnk/Transforms/VectorExp.h`), then
+    O = O·alpha + P·V with a register block of rows by vectors of Dv. Only
+    one tile of scores (rows by Nk) ever exists. With `causal`, key tiles
+    wholly past a row tile's window are skipped. Work items run on
+    `threads` threads (`scf.parallel`); when there are fewer items than
+    threads (decode, Lq = 1), the key tiles are split across threads too,
+    each split keeping its own max, sum and partial output, combined
+    exactly afterwards. Register blocks come from the target's vector width
+    and register count.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads to split the work items (and, for few items, the keys) "
+           "across (scf.parallel)">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::bufferization::BufferizationDialect"];
+}
+
 #endif // QNK_TRANSFORMS_PASSES

@@ -572,4 +572,57 @@ def QNK_SoftmaxOp : QNK_Op<"softmax", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def QNK_AttentionOp : QNK_Op<"attention", [Pure]> {
+  let summary = "Scaled dot-product attention (GQA/MQA, causal, additive mask)";
+  let description = [{
+    `O = softmax(scale * Q Kᵀ + mask) V` per batch and query head, computed
+    in f32: Q is `[B, H, Lq, D]`, K is `[B, Hkv, Lk, D]`, V is
+    `[B, Hkv, Lk, Dv]` and the result `[B, H, Lq, Dv]`. H is a multiple of
+    Hkv: query head `h` reads key/value head `h / (H / Hkv)` (grouped-query
+    attention; Hkv = 1 is multi-query). Q, K and V share one element type,
+    `f32`, `bf16` or `f16`, widened exactly; the result is `f32` or that
+    type (rounded to nearest even). `scale` defaults to `1 / sqrt(D)`.
+
+    `mask` (`f32`, `bf16` or `f16`, rank <= 4) is added to the scores and
+    broadcasts to `[B, H, Lq, Lk]` as in numpy (trailing dimensions aligned,
+    each 1 or equal). `causal` keeps, for query `i`, the keys
+    `j <= i + (Lk - Lq)`: the causal diagonal is aligned to the bottom-right
+    corner (FlashAttention 2; PyTorch's `is_causal` aligns it top-left,
+    which differs only when Lq != Lk), so a decode step (Lq = 1) sees every
+    key. Keys outside that window take no part at all.
+
+    A row whose every score is `-inf` or outside the causal window (and
+    every row when Lk = 0) gives zeros; a NaN or `+inf` score gives a row of
+    NaN. docs/numerics.md ("Attention") states the semantics exactly.
+
+    ```mlir
+    %o = qnk.attention %q, %k, %v causal
+           : tensor<1x32x512x128xbf16>, tensor<1x8x512x128xbf16>,
+             tensor<1x8x512x128xbf16> -> tensor<1x32x512x128xbf16>
+    %p = qnk.attention %q, %k, %v mask(%m : tensor<1x1x64x64xf32>)
+           scale = 0.125 : tensor<2x4x64x64xf32>, tensor<2x4x64x64xf32>,
+             tensor<2x4x64x64xf32> -> tensor<2x4x64x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
+                       AnyRankedTensor:$value,
+                       Optional<AnyRankedTensor>:$mask,
+                       OptionalAttr<F32Attr>:$scale, UnitAttr:$causal);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)?
+    (`scale` `=` $scale^)? (`causal` $causal^)? attr-dict `:` type($query)
+    `,` type($key) `,` type($value) `->` type($result)
+  }];
+  let extraClassDeclaration = [{
+    /// The scale applied to Q·Kᵀ: the attribute, or 1/sqrt(D).
+    float getScaleOrDefault();
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QNK_OPS
