@@ -34,22 +34,33 @@ QNK_OPT = ROOT / "build-cuda" / "bin" / "qnk-opt"
 EXTRACT = ROOT / "test" / "Pipelines" / "cuda-extract-ptx.py"
 PTXAS = "/usr/local/cuda/bin/ptxas"
 
-# (name, dtype, M, N, K, transpose_b, purpose)
+# (name, dtype, M, N, K, transpose_b, purpose, pipeline options). With
+# --chip sm_90a, bf16/f16 with B stored N×K (`_tb`) take wgmma by default.
 CASES = []
 for dt in ("bf16", "f16"):
-    CASES += [(f"{dt}_odd_{m}x{n}x{k}", dt, m, n, k, False, "check")
+    CASES += [(f"{dt}_odd_{m}x{n}x{k}", dt, m, n, k, False, "check", "")
               for (m, n, k) in ((1, 1, 1), (33, 45, 77), (129, 250, 96),
                                 (300, 517, 1000), (17, 64, 4100))]
-    CASES += [(f"{dt}_odd_tb_{m}x{n}x{k}", dt, m, n, k, True, "check")
+    CASES += [(f"{dt}_odd_tb_{m}x{n}x{k}", dt, m, n, k, True, "check", "")
+              for (m, n, k) in ((1, 1, 1), (33, 45, 77), (129, 250, 96),
+                                (300, 517, 1000), (255, 130, 264),
+                                (16, 100, 72))]
+    CASES += [(f"{dt}_odd_tb_{m}x{n}x{k}_mmasync", dt, m, n, k, True,
+               "check", "mma=mma.sync")
               for (m, n, k) in ((33, 45, 77), (255, 130, 264))]
-    CASES += [(f"{dt}_{s}", dt, s, s, s, False, "speed")
+    CASES += [(f"{dt}_{s}", dt, s, s, s, False, "speed", "")
               for s in (1024, 2048, 4096, 8192)]
-    CASES += [(f"{dt}_llm_{m}", dt, m, 4096, 4096, True, "speed")
+    CASES += [(f"{dt}_tb_{s}", dt, s, s, s, True, "speed", "")
+              for s in (1024, 2048, 4096, 8192)]
+    CASES += [(f"{dt}_tb_{s}_mmasync", dt, s, s, s, True, "speed",
+               "mma=mma.sync") for s in (4096, 8192)]
+    CASES += [(f"{dt}_llm_{m}", dt, m, 4096, 4096, True, "speed", "")
               for m in (1, 16, 128)]
-CASES += [(f"i8_odd_{m}x{n}x{k}", "i8", m, n, k, True, "check")
+CASES += [(f"i8_odd_{m}x{n}x{k}", "i8", m, n, k, True, "check", "")
           for (m, n, k) in ((1, 1, 1), (33, 45, 77), (300, 517, 1000))]
-CASES += [(f"i8_{s}", "i8", s, s, s, True, "speed") for s in (1024, 4096, 8192)]
-CASES += [(f"i8_llm_{m}", "i8", m, 4096, 4096, True, "speed")
+CASES += [(f"i8_{s}", "i8", s, s, s, True, "speed", "")
+          for s in (1024, 2048, 4096, 8192)]
+CASES += [(f"i8_llm_{m}", "i8", m, 4096, 4096, True, "speed", "")
           for m in (1, 16, 128)]
 
 MLIR_TYPE = {"bf16": "bf16", "f16": "f16", "i8": "i8"}
@@ -72,11 +83,14 @@ def build(args):
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     manifest = []
-    for name, dtype, m, n, k, tb, purpose in CASES:
+    for name, dtype, m, n, k, tb, purpose, opts in CASES:
+        if args.only and not re.search(args.only, name):
+            continue
         mlir = out / f"{name}.mlir"
         mlir.write_text(source(dtype, m, n, k, tb))
         outlined = subprocess.run(
-            [str(QNK_OPT), str(mlir), f"--qnk-cuda-outline-matmul=chip={args.chip}"],
+            [str(QNK_OPT), str(mlir),
+             f"--qnk-cuda-outline-matmul=chip={args.chip} {opts}"],
             check=True, capture_output=True, text=True).stdout
         grid = re.search(r"blocks in \((%\w+), (%\w+), %\w+\) threads in "
                          r"\((%\w+), %\w+, %\w+\)\s+dynamic_shared_memory_size "
@@ -85,7 +99,7 @@ def build(args):
         gx, gy, threads, smem = (int(consts[g]) for g in grid.groups())
         lowered = subprocess.run(
             [str(QNK_OPT), str(mlir),
-             f"--qnk-cuda-pipeline=chip={args.chip} format=isa"],
+             f"--qnk-cuda-pipeline=chip={args.chip} format=isa {opts}"],
             check=True, capture_output=True, text=True).stdout
         ptx = out / f"{name}.ptx"
         subprocess.run([sys.executable, str(EXTRACT), str(ptx)], input=lowered,
@@ -95,7 +109,8 @@ def build(args):
         mlir.unlink()
         ptx.unlink()
         manifest.append(dict(name=name, dtype=dtype, m=m, n=n, k=k,
-                             transpose_b=tb, purpose=purpose, grid=[gx, gy],
+                             transpose_b=tb, purpose=purpose, options=opts,
+                             grid=[gx, gy],
                              threads=threads, smem=smem))
         print(name, gx, gy, threads, smem, flush=True)
     (out / "manifest.json").write_text(json.dumps(dict(chip=args.chip,
@@ -150,23 +165,35 @@ def run(args):
     print(f"# {dev}, torch {torch.__version__}, kernels for {manifest['chip']}")
     gen = torch.Generator(device="cuda").manual_seed(0)
 
-    def timed(fn, target_s=0.25):
-        for _ in range(3):
-            fn()
+    def timed(fn, per_graph=20, target_s=0.2):
+        """Seconds per call, from replays of a CUDA graph of `per_graph`
+        calls: kernel time without the Python launch overhead, which
+        exceeds small kernels (the same for QNK and PyTorch)."""
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                fn()
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            for _ in range(per_graph):
+                fn()
+        graph.replay()
         torch.cuda.synchronize()
         start, end = torch.cuda.Event(True), torch.cuda.Event(True)
         start.record()
-        fn()
+        graph.replay()
         end.record()
         end.synchronize()
         once = start.elapsed_time(end) / 1e3
-        reps = max(5, min(200, int(target_s / max(once, 1e-6))))
+        reps = max(3, min(100, int(target_s / max(once, 1e-6))))
         start.record()
         for _ in range(reps):
-            fn()
+            graph.replay()
         end.record()
         end.synchronize()
-        return start.elapsed_time(end) / 1e3 / reps
+        return start.elapsed_time(end) / 1e3 / reps / per_graph
 
     for case in manifest["cases"]:
         if args.only and not re.search(args.only, case["name"]):
@@ -187,11 +214,11 @@ def run(args):
             c = torch.empty(m, n, dtype=torch.float32, device="cuda")
         c.fill_(-7)  # stale values would show
         fn = drv.load(kdir / f"{case['name']}.cubin", case["smem"])
-        stream = torch.cuda.current_stream().cuda_stream
 
         def qnk():
             drv.launch(fn, case["grid"], case["threads"], case["smem"],
-                       [a.data_ptr(), b.data_ptr(), c.data_ptr()], stream)
+                       [a.data_ptr(), b.data_ptr(), c.data_ptr()],
+                       torch.cuda.current_stream().cuda_stream)
 
         bt = b.t() if tb else b  # K×N view for torch
         qnk()
@@ -247,6 +274,7 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build")
     b.add_argument("--chip", default="sm_90a")
+    b.add_argument("--only", help="regex on case names")
     b.add_argument("--out", default=str(ROOT / "benchmarks" / "out" /
                                         "cuda_kernels"))
     r = sub.add_parser("run")

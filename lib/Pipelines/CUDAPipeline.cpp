@@ -42,11 +42,29 @@ struct CUDAPipelineTextOptions
                      "/usr/local/cuda)"),
       llvm::cl::init(defaults.toolkit)};
 
+  ListOption<int64_t> tile{
+      *this, "tile",
+      llvm::cl::desc("Thread-block tile BM,BN,BK (default: by shape)")};
+  ListOption<int64_t> warps{*this, "warps",
+                            llvm::cl::desc("Warps along M,N (with tile)")};
+  Option<int64_t> stages{*this, "stages",
+                         llvm::cl::desc("Shared-memory stages (0: chosen)"),
+                         llvm::cl::init(defaults.stages)};
+
+  Option<std::string> mma{
+      *this, "mma",
+      llvm::cl::desc("Tensor-core instruction: auto, mma.sync or wgmma"),
+      llvm::cl::init(defaults.mma)};
+
   CUDAPipelineOptions get() const {
     CUDAPipelineOptions opts;
     opts.chip = chip;
     opts.format = format;
     opts.toolkit = toolkit;
+    opts.tile.assign(tile.begin(), tile.end());
+    opts.warps.assign(warps.begin(), warps.end());
+    opts.stages = stages;
+    opts.mma = mma;
     return opts;
   }
 };
@@ -66,6 +84,10 @@ void buildCUDAPipeline(OpPassManager &pm, const CUDAPipelineOptions &opts) {
   pm.addPass(createQNKRaiseLinalg());
   QNKCUDAOutlineMatmulOptions outline;
   outline.chip = opts.chip;
+  outline.tile.assign(opts.tile.begin(), opts.tile.end());
+  outline.warps.assign(opts.warps.begin(), opts.warps.end());
+  outline.stages = opts.stages;
+  outline.instruction = opts.mma;
   pm.addPass(createQNKCUDAOutlineMatmul(outline));
   pm.addNestedPass<gpu::GPUModuleOp>(createQNKCUDAComposeMMA());
   // The host buffers are the function's operands and results (out

@@ -59,6 +59,12 @@ struct CUDAPipelineOptions {
   /// CUDA toolkit holding ptxas and libdevice; empty: $CUDA_HOME, else
   /// /usr/local/cuda.
   std::string toolkit;
+  /// Kernel configuration overrides (qnk-cuda-outline-matmul's tile, warps,
+  /// stages); empty / 0: chosen by shape.
+  std::vector<int64_t> tile, warps;
+  int64_t stages = 0;
+  /// Tensor-core instruction: auto, mma.sync or wgmma (sm_90a only).
+  std::string mma = "auto";
 };
 
 /// raise linalg -> tensor-core kernels (qnk-cuda-outline-matmul,

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace qnk::cuda {
 
@@ -25,6 +26,9 @@ enum class MmaKind {
   M16N8K16Float,
   /// mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32
   M16N8K32Int8,
+  /// wgmma.mma_async.sync.aligned.m64nBNk16.f32.{bf16,f16} (sm_90a), A and
+  /// B (stored N×K) read from 128-byte-swizzled shared memory.
+  WgmmaM64K16Float,
 };
 
 /// One matmul kernel: C[M,N] = A[M,K] * B (K×N, or N×K with transposeB),
@@ -41,15 +45,23 @@ struct MatmulKernelConfig {
   int64_t threads() const { return 32 * warpsM * warpsN; }
   int64_t gridX() const { return (n + bn - 1) / bn; }
   int64_t gridY() const { return (m + bm - 1) / bm; }
-  /// Dynamic shared memory the kernel needs, in bytes, for operands of
-  /// `elementBytes` bytes (rows padded by 16 bytes against bank conflicts).
-  int64_t sharedBytes(int64_t elementBytes) const;
+  /// Dynamic shared memory the kernel needs, in bytes (mma.sync: rows
+  /// padded by 16 bytes against bank conflicts; wgmma: swizzled rows).
+  int64_t sharedBytes() const;
+  int64_t elementBytes() const { return mma == MmaKind::M16N8K32Int8 ? 1 : 2; }
+
+  /// Why the composition cannot build this configuration; empty if it can.
+  std::string problem() const;
 
   mlir::DictionaryAttr toAttr(mlir::MLIRContext *ctx) const;
   /// Reads the attribute back; an error on `op` if it is malformed.
   static std::optional<MatmulKernelConfig> fromAttr(mlir::Operation *op,
                                                     mlir::DictionaryAttr attr);
 };
+
+/// The spelling of `kind` in the attribute, and back.
+llvm::StringRef mmaName(MmaKind kind);
+std::optional<MmaKind> mmaFromName(llvm::StringRef name);
 
 /// Elements of each 16-byte shared-memory row padding.
 inline int64_t paddingElements(int64_t elementBytes) {

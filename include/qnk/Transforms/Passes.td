@@ -295,15 +295,25 @@ def QNKCUDAOutlineMatmul : Pass<"qnk-cuda-outline-matmul", "mlir::ModuleOp"> {
     `gpu.module` `@qnk_cuda_kernels` (target `#nvvm.target`, `+ptx80` for
     sm_90a) carrying its configuration in the `qnk.cuda_matmul` attribute
     (tile, warps, stages, instruction); `qnk-cuda-compose-mma` writes its
-    body. Supported: bf16×bf16→f32 and f16×f16→f32 (`mma.sync` m16n8k16),
-    i8×i8→i32 with B stored N×K (`transpose_b`, `mma.sync` m16n8k32), any
-    static M, N, K. Everything else (fp8, which needs `wgmma` and sm_90a,
-    f32, transposed A, epilogue clauses, dynamic shapes, unknown chips) is
-    an error at the op's location.
+    body. Supported: bf16×bf16→f32 and f16×f16→f32 (`mma.sync` m16n8k16;
+    on sm_90a with B stored N×K and M > 16, `wgmma` m64nNk16), i8×i8→i32
+    with B stored N×K (`transpose_b`, `mma.sync` m16n8k32), any static M,
+    N, K. Everything else (fp8, f32, transposed A, epilogue clauses,
+    dynamic shapes, unknown chips, `mma=wgmma` on sm_80) is an error at the
+    op's location. `tile`, `warps`, `stages` and `mma` override the
+    configuration chosen by shape (for tuning and tests).
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_80\"",
-           "NVIDIA chip: sm_80 or sm_90a">
+           "NVIDIA chip: sm_80 or sm_90a">,
+    ListOption<"tile", "tile", "int64_t",
+               "Thread-block tile BM,BN,BK (default: chosen by shape)">,
+    ListOption<"warps", "warps", "int64_t",
+               "Warps along M,N of the block tile (with tile)">,
+    Option<"stages", "stages", "int64_t", /*default=*/"0",
+           "Shared-memory stages, at least 2 (0: chosen)">,
+    Option<"instruction", "mma", "std::string", /*default=*/"\"auto\"",
+           "Tensor-core instruction: auto, mma.sync or wgmma (sm_90a)">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect",
                            "mlir::NVVM::NVVMDialect",
@@ -323,10 +333,13 @@ def QNKCUDAComposeMMA : Pass<"qnk-cuda-compose-mma", "mlir::gpu::GPUModuleOp"> {
     are not 16-byte aligned are copied element by element instead), one
     commit group per tile; warps read fragments with `ldmatrix` and
     accumulate in registers with `nvvm.mma.sync` (m16n8k16 bf16/f16 → f32
-    with packed i32 operands, m16n8k32 s8 → s32); the epilogue stores the
-    accumulators to C, each element predicated on M and N. The
-    instruction is checked against the module's chip again (mma.sync needs
-    sm_80 or later).
+    with packed i32 operands, m16n8k32 s8 → s32). wgmma kernels (sm_90a)
+    store 128-byte rows swizzled (16-byte chunk c of row r at c ^ r%8) in
+    1 KiB-aligned tiles, fence the async proxy after the copies, and let
+    each warpgroup issue `nvvm.wgmma.mma_async` m64nBNk16 on shared-memory
+    descriptors. The epilogue stores the accumulators to C, each element
+    predicated on M and N. The instruction is checked against the module's
+    chip again (mma.sync needs sm_80 or later, wgmma sm_90a).
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect",
                            "mlir::nvgpu::NVGPUDialect",

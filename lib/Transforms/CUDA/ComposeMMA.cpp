@@ -38,7 +38,11 @@ public:
         cast<MemRefType>(kernel.getArgument(0).getType()).getElementType();
     elementBytes = isInt8 ? 1 : 2;
     vectorElements = 16 / elementBytes;
-    pad = paddingElements(elementBytes);
+    isWgmma = c.mma == MmaKind::WgmmaM64K16Float;
+    // wgmma reads 128-byte rows swizzled in 1 KiB blocks instead of padded
+    // rows; with that, each warp holds 16 rows × BN of the warpgroup's
+    // m64nBN accumulators, laid out as mma.sync's m16n8 tiles side by side.
+    pad = isWgmma ? 0 : paddingElements(elementBytes);
     warpTileM = c.bm / c.warpsM;
     warpTileN = c.bn / c.warpsN;
     mTiles = warpTileM / 16;
@@ -73,8 +77,16 @@ public:
 
     Type accElement = isInt8 ? Type(b.getI32Type()) : Type(b.getF32Type());
     auto accType = VectorType::get({4}, accElement);
-    Value zero = arith::ConstantOp::create(b, accType, b.getZeroAttr(accType));
-    SmallVector<Value> init(mTiles * nTiles, zero);
+    SmallVector<Value> init;
+    if (isWgmma) {
+      wgmmaAccType = LLVM::LLVMStructType::getLiteral(
+          b.getContext(), SmallVector<Type>(c.bn / 2, accElement));
+      init.push_back(LLVM::ZeroOp::create(b, wgmmaAccType));
+    } else {
+      Value zero =
+          arith::ConstantOp::create(b, accType, b.getZeroAttr(accType));
+      init.assign(mTiles * nTiles, zero);
+    }
     auto loop =
         scf::ForOp::create(b, constant(0), constant(numK), constant(1), init);
     {
@@ -84,6 +96,13 @@ public:
       // Tile kt has landed (at most stages-2 younger groups in flight) and
       // every warp is done with the buffer that the next load overwrites.
       NVVM::CpAsyncWaitGroupOp::create(b, b.getI32IntegerAttr(c.stages - 2));
+      // wgmma reads shared memory through the async proxy: order the
+      // cp.async writes (generic proxy) before it.
+      if (isWgmma)
+        NVVM::FenceProxyOp::create(
+            b, NVVM::ProxyKind::async_shared,
+            NVVM::SharedSpaceAttr::get(b.getContext(),
+                                       NVVM::SharedSpace::shared_cta));
       gpu::BarrierOp::create(b);
       Value next = add(kt, c.stages - 1);
       Value inRange = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, next,
@@ -97,11 +116,26 @@ public:
       // Always one group per iteration, so the wait count above holds.
       NVVM::CpAsyncCommitGroupOp::create(b);
       SmallVector<Value> accs(loop.getRegionIterArgs());
-      multiplyStage(rem(kt, c.stages), warpM, warpN, accs);
+      if (isWgmma)
+        accs[0] = multiplyStageWgmma(rem(kt, c.stages), warpM, accs[0]);
+      else
+        multiplyStage(rem(kt, c.stages), warpM, warpN, accs);
       scf::YieldOp::create(b, accs);
     }
+    SmallVector<Value> results(loop.getResults());
+    if (isWgmma) {
+      // The m64nBN accumulators as BN/8 tiles of four.
+      Value acc = results[0];
+      results.clear();
+      for (int64_t j = 0; j < nTiles; ++j) {
+        SmallVector<Value> four;
+        for (int64_t i = 0; i < 4; ++i)
+          four.push_back(LLVM::ExtractValueOp::create(b, acc, 4 * j + i));
+        results.push_back(vector::FromElementsOp::create(b, accType, four));
+      }
+    }
     NVVM::CpAsyncWaitGroupOp::create(b, b.getI32IntegerAttr(0));
-    storeC(cMat, loop.getResults(), m0, n0, warpM, warpN);
+    storeC(cMat, results, m0, n0, warpM, warpN);
     (void)a;
     (void)bMat;
   }
@@ -141,11 +175,27 @@ private:
     bRows = c.transposeB ? c.bn : c.bk;
     bCols = (c.transposeB ? c.bk : c.bn) + pad;
     int64_t aBytes = c.stages * aRows * aCols * elementBytes;
+    // The swizzle pattern repeats every 1 KiB of shared addresses, and
+    // wgmma's descriptors assume tiles start on such a boundary.
+    Value base = constant(0);
+    if (isWgmma) {
+      Value address = arith::IndexCastUIOp::create(
+          b, b.getI64Type(),
+          memref::ExtractAlignedPointerAsIndexOp::create(b, raw));
+      Value c1024 = arith::ConstantIntOp::create(b, b.getI64Type(), 1024);
+      Value misalign = arith::RemUIOp::create(b, address, c1024);
+      Value shift = arith::RemUIOp::create(
+          b, arith::SubIOp::create(b, c1024, misalign), c1024);
+      aAddress = arith::AddIOp::create(b, address, shift);
+      bAddress = arith::AddIOp::create(
+          b, aAddress, arith::ConstantIntOp::create(b, b.getI64Type(), aBytes));
+      base = arith::IndexCastUIOp::create(b, b.getIndexType(), shift);
+    }
     auto view = [&](int64_t offset, int64_t rows, int64_t cols, Type type) {
       int64_t unit = type.getIntOrFloatBitWidth() / 8;
       auto t = MemRefType::get({c.stages, rows, cols * elementBytes / unit},
                                type, MemRefLayoutAttrInterface{}, workgroup);
-      return memref::ViewOp::create(b, t, raw, constant(offset), ValueRange{})
+      return memref::ViewOp::create(b, t, raw, add(base, offset), ValueRange{})
           .getResult();
     };
     aShared = view(0, aRows, aCols, elementType);
@@ -187,14 +237,21 @@ private:
         b.setInsertionPointToStart(guard->thenBlock());
       }
       Value row = div(chunk, chunksPerRow);
-      Value col = mul(rem(chunk, chunksPerRow), vectorElements);
+      Value chunkInRow = rem(chunk, chunksPerRow);
+      Value col = mul(chunkInRow, vectorElements);
       Value gRow = add(row0, row), gCol = add(col0, col);
+      // 128-byte swizzle (wgmma): 16-byte chunk c of row r is stored at
+      // chunk c ^ (r % 8).
+      Value sharedCol =
+          isWgmma ? mul(arith::XOrIOp::create(b, chunkInRow, rem(row, 8)),
+                        vectorElements)
+                  : col;
       if (aligned)
-        copyChunkAsync(src, shared, stage, row, col, gRow, gCol, rowLimit,
+        copyChunkAsync(src, shared, stage, row, sharedCol, gRow, gCol, rowLimit,
                        colLimit);
       else
-        copyChunkByElement(src, shared, stage, row, col, gRow, gCol, rowLimit,
-                           colLimit);
+        copyChunkByElement(src, shared, stage, row, sharedCol, gRow, gCol,
+                           rowLimit, colLimit);
       if (guard)
         b.setInsertionPointAfter(*guard);
     }
@@ -312,6 +369,62 @@ private:
     }
   }
 
+  /// wgmma shared-memory matrix descriptor for a K-major tile at shared
+  /// address `address`: 128-byte swizzle, 8-row groups 1 KiB apart.
+  Value descriptor(Value address) {
+    auto i64 = [&](int64_t v) {
+      return arith::ConstantIntOp::create(b, b.getI64Type(), v).getResult();
+    };
+    Value start = arith::ShRUIOp::create(
+        b, arith::AndIOp::create(b, address, i64(0x3FFFF)), i64(4));
+    int64_t fixed = (int64_t(1) << 16) |         // leading offset (unused)
+                    (int64_t(1024 >> 4) << 32) | // stride offset
+                    (int64_t(1) << 62);          // 128-byte swizzle
+    return arith::OrIOp::create(b, start, i64(fixed));
+  }
+
+  /// One K tile from buffer `stage` with wgmma: warpgroup g multiplies rows
+  /// 64g..64g+63 of A by all of B, BK/16 instructions, then waits for them
+  /// (the buffer is refilled after the next barrier).
+  Value multiplyStageWgmma(Value stage, Value warp, Value acc) {
+    auto i64 = [&](Value index) {
+      return arith::IndexCastUIOp::create(b, b.getI64Type(), index).getResult();
+    };
+    int64_t rowBytes = c.bk * elementBytes;
+    Value warpgroup = div(warp, 4);
+    Value aTile = arith::AddIOp::create(
+        b, aAddress,
+        i64(add(mul(stage, c.bm * rowBytes), mul(warpgroup, 64 * rowBytes))));
+    Value bTile =
+        arith::AddIOp::create(b, bAddress, i64(mul(stage, c.bn * rowBytes)));
+    NVVM::WgmmaFenceAlignedOp::create(b);
+    MLIRContext *ctx = b.getContext();
+    auto type = NVVM::WGMMATypesAttr::get(ctx, elementType.isBF16()
+                                                   ? NVVM::WGMMATypes::bf16
+                                                   : NVVM::WGMMATypes::f16);
+    for (int64_t kk = 0; kk < c.bk / kStep; ++kk) {
+      // A K step of 16 elements is 32 bytes into the swizzled row; the
+      // hardware applies the swizzle to the whole address.
+      Value step = arith::ConstantIntOp::create(b, b.getI64Type(),
+                                                kk * kStep * elementBytes);
+      acc = NVVM::WgmmaMmaAsyncOp::create(
+          b, wgmmaAccType, acc,
+          descriptor(arith::AddIOp::create(b, aTile, step)),
+          descriptor(arith::AddIOp::create(b, bTile, step)),
+          NVVM::MMAShapeAttr::get(ctx, 64, c.bn, kStep), type, type,
+          NVVM::WGMMATypesAttr::get(ctx, NVVM::WGMMATypes::f32),
+          NVVM::WGMMAScaleOutAttr::get(ctx, NVVM::WGMMAScaleOut::one),
+          NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one),
+          NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one),
+          NVVM::MMALayoutAttr::get(ctx, NVVM::MMALayout::row),
+          NVVM::MMALayoutAttr::get(ctx, NVVM::MMALayout::col),
+          NVVM::MMAIntOverflowAttr{});
+    }
+    NVVM::WgmmaGroupSyncAlignedOp::create(b);
+    NVVM::WgmmaWaitGroupSyncOp::create(b, b.getI64IntegerAttr(0));
+    return acc;
+  }
+
   Value mma(ArrayRef<Value> aRegs, ArrayRef<Value> bRegs, Value acc) {
     auto accType = cast<VectorType>(acc.getType());
     Type e = accType.getElementType();
@@ -385,7 +498,9 @@ private:
   gpu::GPUFuncOp kernel;
   MatmulKernelConfig c;
   ImplicitLocOpBuilder b;
-  bool isInt8;
+  bool isInt8, isWgmma;
+  LLVM::LLVMStructType wgmmaAccType;
+  Value aAddress, bAddress; // shared addresses of the tiles (wgmma), i64
   Type elementType;
   int64_t elementBytes, vectorElements, pad;
   int64_t warpTileM, warpTileN, mTiles, nTiles, kStep;
@@ -434,6 +549,12 @@ struct ComposeMMAPass : qnk::impl::QNKCUDAComposeMMABase<ComposeMMAPass> {
         return WalkResult::interrupt();
       // mma.sync with bf16 and the m16n8k32 integer shape arrived with
       // sm_80; the NVPTX back end would abort on older chips.
+      if (config->mma == MmaKind::WgmmaM64K16Float && chip != "sm_90a") {
+        kernel.emitError() << "wgmma kernels need an NVVM target of sm_90a, "
+                              "the module's is '"
+                           << chip << "'";
+        return WalkResult::interrupt();
+      }
       if (smVersion(chip) < 80) {
         kernel.emitError() << "mma.sync kernels need an NVVM target of sm_80 "
                               "or later, the module's is '"

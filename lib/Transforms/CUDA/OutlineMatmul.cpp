@@ -24,11 +24,69 @@ using namespace qnk::cuda;
 
 static constexpr llvm::StringLiteral kKernelModuleName = "qnk_cuda_kernels";
 
-int64_t MatmulKernelConfig::sharedBytes(int64_t elementBytes) const {
-  int64_t pad = paddingElements(elementBytes);
+int64_t MatmulKernelConfig::sharedBytes() const {
+  int64_t eb = elementBytes();
+  if (mma == MmaKind::WgmmaM64K16Float) {
+    // Unpadded swizzled rows; 1 KiB more to align the tiles to the 1 KiB
+    // swizzle pattern.
+    return stages * (bm + bn) * bk * eb + 1024;
+  }
+  int64_t pad = paddingElements(eb);
   int64_t a = bm * (bk + pad);
   int64_t b = transposeB ? bn * (bk + pad) : bk * (bn + pad);
-  return stages * (a + b) * elementBytes;
+  return stages * (a + b) * eb;
+}
+
+static constexpr std::pair<MmaKind, llvm::StringLiteral> kMmaNames[] = {
+    {MmaKind::M16N8K16Float, "m16n8k16.f16x2"},
+    {MmaKind::M16N8K32Int8, "m16n8k32.s8"},
+    {MmaKind::WgmmaM64K16Float, "wgmma.m64k16.f16x2"},
+};
+
+StringRef qnk::cuda::mmaName(MmaKind kind) {
+  for (auto &[k, name] : kMmaNames)
+    if (k == kind)
+      return name;
+  llvm_unreachable("unnamed MmaKind");
+}
+
+std::optional<MmaKind> qnk::cuda::mmaFromName(StringRef name) {
+  for (auto &[k, n] : kMmaNames)
+    if (n == name)
+      return k;
+  return std::nullopt;
+}
+
+std::string MatmulKernelConfig::problem() const {
+  int64_t kStep = mma == MmaKind::M16N8K32Int8 ? 32 : 16;
+  int64_t eb = elementBytes();
+  if (!llvm::all_of(ArrayRef<int64_t>{m, n, k, bm, bn, bk, warpsM, warpsN},
+                    [](int64_t v) { return v > 0 && v <= (1 << 30); }))
+    return "shape, tile and warps must be positive";
+  if (stages < 2 || stages > 16)
+    return "stages must be in [2, 16]";
+  if (warpsM * warpsN > 32)
+    return "at most 32 warps (1024 threads) per block";
+  // Each warp owns whole m16 tiles and pairs of n8 tiles (one ldmatrix x4
+  // loads two); a K tile is whole instruction steps.
+  if (bm % (16 * warpsM) != 0 || bn % (16 * warpsN) != 0)
+    return "BM must be a multiple of 16*warpsM and BN of 16*warpsN";
+  if (bk % kStep != 0)
+    return "BK must be a multiple of the instruction's K (" +
+           std::to_string(kStep) + ")";
+  if ((bk * eb) % 16 != 0 || (bn * eb) % 16 != 0)
+    return "tile rows must be whole 16-byte chunks";
+  if (mma == MmaKind::WgmmaM64K16Float) {
+    // Each warpgroup owns 64 rows and the whole BN (one wgmma m64nBNk16 per
+    // K step); a K tile is one 128-byte swizzle row.
+    if (!transposeB)
+      return "wgmma kernels take B stored N×K";
+    if (warpsN != 1 || warpsM % 4 != 0 || bm != 16 * warpsM)
+      return "wgmma kernels take warps = 4*G,1 and BM = 64*G";
+    if (bk * eb != 128 || bn > 256)
+      return "wgmma kernels take BK of 128 bytes and BN <= 256";
+  }
+  return {};
 }
 
 DictionaryAttr MatmulKernelConfig::toAttr(MLIRContext *ctx) const {
@@ -40,9 +98,7 @@ DictionaryAttr MatmulKernelConfig::toAttr(MLIRContext *ctx) const {
       b.getNamedAttr("warps", i64s({warpsM, warpsN})),
       b.getNamedAttr("stages", b.getI64IntegerAttr(stages)),
       b.getNamedAttr("transpose_b", b.getBoolAttr(transposeB)),
-      b.getNamedAttr("mma", b.getStringAttr(mma == MmaKind::M16N8K32Int8
-                                                ? "m16n8k32.s8"
-                                                : "m16n8k16.f16x2")),
+      b.getNamedAttr("mma", b.getStringAttr(mmaName(mma))),
   });
 }
 
@@ -59,9 +115,10 @@ MatmulKernelConfig::fromAttr(Operation *op, DictionaryAttr attr) {
   auto stages = attr ? attr.getAs<IntegerAttr>("stages") : nullptr;
   auto transposeB = attr ? attr.getAs<BoolAttr>("transpose_b") : nullptr;
   auto mma = attr ? attr.getAs<StringAttr>("mma") : nullptr;
+  std::optional<MmaKind> kind =
+      mma ? mmaFromName(mma.getValue()) : std::nullopt;
   if (shape.empty() || tile.empty() || warps.empty() || !stages ||
-      !transposeB || !mma ||
-      (mma.getValue() != "m16n8k32.s8" && mma.getValue() != "m16n8k16.f16x2")) {
+      !transposeB || !kind) {
     op->emitError() << "malformed '" << kMatmulAttrName << "' attribute";
     return std::nullopt;
   }
@@ -76,19 +133,10 @@ MatmulKernelConfig::fromAttr(Operation *op, DictionaryAttr attr) {
   c.warpsN = warps[1];
   c.stages = stages.getInt();
   c.transposeB = transposeB.getValue();
-  c.mma = mma.getValue() == "m16n8k32.s8" ? MmaKind::M16N8K32Int8
-                                          : MmaKind::M16N8K16Float;
-  // The composition relies on these; anything else is not a config this
-  // pass made.
-  int64_t kStep = c.mma == MmaKind::M16N8K32Int8 ? 32 : 16;
-  bool ok = llvm::all_of(ArrayRef<int64_t>{c.m, c.n, c.k, c.bm, c.bn, c.bk,
-                                           c.warpsM, c.warpsN, c.stages},
-                         [](int64_t v) { return v > 0; }) &&
-            c.stages >= 2 && c.bm % (16 * c.warpsM) == 0 &&
-            c.bn % (16 * c.warpsN) == 0 && c.bk % kStep == 0;
-  if (!ok) {
+  c.mma = *kind;
+  if (std::string why = c.problem(); !why.empty()) {
     op->emitError() << "'" << kMatmulAttrName
-                    << "' describes no kernel this compiler can build";
+                    << "' describes no kernel this compiler can build: " << why;
     return std::nullopt;
   }
   return c;
@@ -96,8 +144,14 @@ MatmulKernelConfig::fromAttr(Operation *op, DictionaryAttr attr) {
 
 namespace {
 
-/// Tile shapes per problem: a thin tile for decode-like M (few rows, more
-/// blocks across N), a square 128×128 tile otherwise. BK is 64 bytes of K.
+/// Thread blocks enough to fill an H100 (132 SMs) once.
+constexpr int64_t kBlocksToFill = 132;
+
+/// Tile shapes per problem, as measured on an H100 (docs/performance.md):
+/// decode-like M (<= 16) streams B through thin 16×32 tiles with 512 bytes
+/// of K per stage; otherwise the largest tile that still gives every SM a
+/// block (wgmma: 128×256 or 128×128 with two warpgroups, 64×128 or 64×64
+/// with one; mma.sync: 128×128, 64×128, 64×64).
 MatmulKernelConfig chooseConfig(int64_t m, int64_t n, int64_t k,
                                 bool transposeB, MmaKind mma) {
   MatmulKernelConfig c;
@@ -106,27 +160,34 @@ MatmulKernelConfig chooseConfig(int64_t m, int64_t n, int64_t k,
   c.k = k;
   c.transposeB = transposeB;
   c.mma = mma;
-  int64_t elementBytes = mma == MmaKind::M16N8K32Int8 ? 1 : 2;
-  c.stages = 4;
-  if (m <= 16) {
-    c.bm = 16;
-    c.bn = 64;
-    c.warpsM = 1;
-    c.warpsN = 4;
-    c.bk = 128 / elementBytes;
-  } else if (m <= 64) {
-    c.bm = 64;
-    c.bn = 128;
-    c.warpsM = 2;
-    c.warpsN = 2;
-    c.bk = 64 / elementBytes;
-  } else {
-    c.bm = 128;
-    c.bn = 128;
-    c.warpsM = 2;
-    c.warpsN = 4;
-    c.bk = 64 / elementBytes;
-  }
+  int64_t elementBytes = c.elementBytes();
+  struct Tile {
+    int64_t bm, bn, warpsM, warpsN, stages;
+  };
+  auto pick = [&](ArrayRef<Tile> tiles, int64_t kBytes) {
+    const Tile *chosen = &tiles.back();
+    for (const Tile &t : tiles)
+      if (((m + t.bm - 1) / t.bm) * ((n + t.bn - 1) / t.bn) >= kBlocksToFill) {
+        chosen = &t;
+        break;
+      }
+    c.bm = chosen->bm;
+    c.bn = chosen->bn;
+    c.warpsM = chosen->warpsM;
+    c.warpsN = chosen->warpsN;
+    c.stages = chosen->stages;
+    c.bk = kBytes / elementBytes;
+  };
+  if (mma == MmaKind::WgmmaM64K16Float)
+    pick({{128, 256, 8, 1, 3},
+          {128, 128, 8, 1, 4},
+          {64, 128, 4, 1, 4},
+          {64, 64, 4, 1, 4}},
+         128);
+  else if (m <= 16)
+    pick({{16, 32, 1, 2, 4}}, 512);
+  else
+    pick({{128, 128, 2, 4, 4}, {64, 128, 2, 2, 4}, {64, 64, 2, 2, 4}}, 64);
   return c;
 }
 
@@ -159,8 +220,29 @@ struct OutlineMatmulPass
              << "fp8 matmul (wgmma) is not implemented for " << chip << " yet";
     }
     MmaKind mma;
+    if (instruction != "auto" && instruction != "mma.sync" &&
+        instruction != "wgmma")
+      return op.emitError()
+             << "unknown tensor-core instruction '" << instruction
+             << "' (expected auto, mma.sync or wgmma)";
+    if (instruction == "wgmma") {
+      if (chip != "sm_90a")
+        return op.emitError()
+               << "wgmma needs sm_90a; chip " << chip << " has none";
+      if (!(a.isBF16() && b.isBF16()) && !(a.isF16() && b.isF16()))
+        return op.emitError() << "wgmma kernels take bf16 or f16 operands "
+                                 "only (so far)";
+      if (!op.getTransposeB())
+        return op.emitError() << "wgmma kernels take B stored N×K "
+                                 "(transpose_b) only";
+    }
     if ((a.isBF16() && b.isBF16()) || (a.isF16() && b.isF16())) {
-      mma = MmaKind::M16N8K16Float;
+      // wgmma wherever it applies on sm_90a (B stored N×K, more than a
+      // decode-sized M): 1.3x mma.sync at 4096-8192 on an H100.
+      bool wgmma = instruction == "wgmma" ||
+                   (instruction == "auto" && chip == "sm_90a" &&
+                    op.getTransposeB() && cType.getDimSize(0) > 16);
+      mma = wgmma ? MmaKind::WgmmaM64K16Float : MmaKind::M16N8K16Float;
     } else if (a.isSignlessInteger(8) && b.isSignlessInteger(8)) {
       if (!op.getTransposeB())
         return op.emitError() << "i8 CUDA kernels take B stored N×K "
@@ -176,7 +258,32 @@ struct OutlineMatmulPass
     int64_t k = aType.getDimSize(1);
     if (m == 0 || n == 0 || k == 0)
       return op.emitError() << "CUDA kernels need non-empty operands";
-    return chooseConfig(m, n, k, op.getTransposeB(), mma);
+    MatmulKernelConfig config = chooseConfig(m, n, k, op.getTransposeB(), mma);
+    if (!tile.empty() || !warps.empty()) {
+      if (tile.size() != 3 || warps.size() != 2)
+        return op.emitError()
+               << "tile takes BM,BN,BK and warps takes two counts";
+      config.bm = tile[0];
+      config.bn = tile[1];
+      config.bk = tile[2];
+      config.warpsM = warps[0];
+      config.warpsN = warps[1];
+    }
+    if (stages != 0)
+      config.stages = stages;
+    if (std::string why = config.problem(); !why.empty())
+      return op.emitError()
+             << "no CUDA kernel for tile " << config.bm << "x" << config.bn
+             << "x" << config.bk << ", warps " << config.warpsM << "x"
+             << config.warpsN << ", stages " << config.stages << ": " << why;
+    // Shared memory per block: 163 KiB on sm_80, 227 KiB on sm_90.
+    int64_t limit = (chip == "sm_80" ? 163 : 227) * 1024;
+    int64_t bytes = config.sharedBytes();
+    if (bytes > limit)
+      return op.emitError()
+             << "the kernel needs " << bytes
+             << " bytes of shared memory, more than " << chip << "'s " << limit;
+    return config;
   }
 
   gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
@@ -246,9 +353,8 @@ struct OutlineMatmulPass
     Value one = index(1);
     gpu::KernelDim3 grid{index(config.gridX()), index(config.gridY()), one};
     gpu::KernelDim3 block{index(config.threads()), one, one};
-    int64_t elementBytes = config.mma == MmaKind::M16N8K32Int8 ? 1 : 2;
-    Value shared = arith::ConstantIntOp::create(
-        b, loc, b.getI32Type(), config.sharedBytes(elementBytes));
+    Value shared = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                                config.sharedBytes());
     token = gpu::LaunchFuncOp::create(b, loc, kernel, grid, block, shared,
                                       ValueRange{aDev, bDev, cDev}, tokenType,
                                       token)

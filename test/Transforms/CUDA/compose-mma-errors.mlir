@@ -54,3 +54,14 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @k [#nvvm.target<chip = "sm_90">] {
+    // expected-error @below {{wgmma kernels need an NVVM target of sm_90a, the module's is 'sm_90'}}
+    gpu.func @mm(%a: memref<128x64xbf16>, %b: memref<128x64xbf16>, %c: memref<128x128xf32>) kernel attributes {qnk.cuda_matmul = {mma = "wgmma.m64k16.f16x2", shape = array<i64: 128, 128, 64>, stages = 4 : i64, tile = array<i64: 128, 128, 64>, transpose_b = true, warps = array<i64: 8, 1>}} {
+      gpu.return
+    }
+  }
+}

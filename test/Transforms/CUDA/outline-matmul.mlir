@@ -17,12 +17,14 @@
 // CHECK: %[[CD:.*]], %[[T3:.*]] = gpu.alloc async [%[[T2]]] () : memref<300x100xf32>
 // CHECK: %[[T4:.*]] = gpu.memcpy async [%[[T3]]] %[[AD]], %[[AH]]
 // CHECK: %[[T5:.*]] = gpu.memcpy async [%[[T4]]] %[[BD]], %[[BH]]
-// 300x100 in 128x128 tiles: 1 x 3 blocks of 256 threads, 4 stages of
-// (128x(32+8) + 32x(128+8)) bf16 in shared memory.
-// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
-// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
-// CHECK-DAG: %[[SMEM:.*]] = arith.constant 75776 : i32
-// CHECK: %[[T6:.*]] = gpu.launch_func async [%[[T5]]] @qnk_cuda_kernels::@qnk_matmul blocks in (%{{.*}}, %[[C3]], %{{.*}}) threads in (%[[C256]], %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SMEM]] args(%[[AD]] : memref<300x200xbf16>, %[[BD]] : memref<200x100xbf16>, %[[CD]] : memref<300x100xf32>)
+// 300x100 has too few 128x128 or 64x128 tiles to fill an H100: 64x64
+// tiles, 2 x 5 blocks of 128 threads, 4 stages of (64x(32+8) + 32x(64+8))
+// bf16 in shared memory.
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C5:.*]] = arith.constant 5 : index
+// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
+// CHECK-DAG: %[[SMEM:.*]] = arith.constant 38912 : i32
+// CHECK: %[[T6:.*]] = gpu.launch_func async [%[[T5]]] @qnk_cuda_kernels::@qnk_matmul blocks in (%[[C2]], %[[C5]], %{{.*}}) threads in (%[[C128]], %{{.*}}, %{{.*}}) dynamic_shared_memory_size %[[SMEM]] args(%[[AD]] : memref<300x200xbf16>, %[[BD]] : memref<200x100xbf16>, %[[CD]] : memref<300x100xf32>)
 // CHECK: %[[T7:.*]] = gpu.memcpy async [%[[T6]]] %[[CH]], %[[CD]]
 // CHECK: %[[T8:.*]] = gpu.dealloc async [%[[T7]]] %[[AD]]
 // CHECK: %[[T9:.*]] = gpu.dealloc async [%[[T8]]] %[[BD]]
@@ -35,7 +37,8 @@ func.func @bf16(%a: tensor<300x200xbf16>, %b: tensor<200x100xbf16>) -> tensor<30
   return %c : tensor<300x100xf32>
 }
 
-// Decode shapes take a thin 16-row tile; int8 has B stored N×K.
+// Decode shapes take thin 16x32 tiles with 512 bytes of K per stage; int8
+// has B stored N×K.
 // CHECK-LABEL: func.func @i8_decode(
 // CHECK: gpu.launch_func async {{.*}} @qnk_cuda_kernels::@qnk_matmul_0
 func.func @i8_decode(%a: tensor<1x4096xi8>, %b: tensor<4096x4096xi8>) -> tensor<1x4096xi32> {
@@ -45,11 +48,11 @@ func.func @i8_decode(%a: tensor<1x4096xi8>, %b: tensor<4096x4096xi8>) -> tensor<
 
 // CHECK: gpu.module @qnk_cuda_kernels [#nvvm.target<O = 3, chip = "sm_80">]
 // CHECK: gpu.func @qnk_matmul(%{{.*}}: memref<300x200xbf16>, %{{.*}}: memref<200x100xbf16>, %{{.*}}: memref<300x100xf32>) kernel
-// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
-// CHECK-SAME: qnk.cuda_matmul = {mma = "m16n8k16.f16x2", shape = array<i64: 300, 100, 200>, stages = 4 : i64, tile = array<i64: 128, 128, 32>, transpose_b = false, warps = array<i64: 2, 4>}
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// CHECK-SAME: qnk.cuda_matmul = {mma = "m16n8k16.f16x2", shape = array<i64: 300, 100, 200>, stages = 4 : i64, tile = array<i64: 64, 64, 32>, transpose_b = false, warps = array<i64: 2, 2>}
 // CHECK-NEXT: gpu.return
 // CHECK: gpu.func @qnk_matmul_0(%{{.*}}: memref<1x4096xi8>, %{{.*}}: memref<4096x4096xi8>, %{{.*}}: memref<1x4096xi32>) kernel
-// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
-// CHECK-SAME: qnk.cuda_matmul = {mma = "m16n8k32.s8", shape = array<i64: 1, 4096, 4096>, stages = 4 : i64, tile = array<i64: 16, 64, 128>, transpose_b = true, warps = array<i64: 1, 4>}
+// CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
+// CHECK-SAME: qnk.cuda_matmul = {mma = "m16n8k32.s8", shape = array<i64: 1, 4096, 4096>, stages = 4 : i64, tile = array<i64: 16, 32, 512>, transpose_b = true, warps = array<i64: 1, 2>}
 
 // SM90: gpu.module @qnk_cuda_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">]
