@@ -283,11 +283,14 @@ FailureOr<NanoKernelAttr> qnk::selectDotKernel(CPUTargetAttr target, Type aElt,
                                                bool grouped) {
   Type acc = getMatmulAccumulatorType(aElt, bElt);
   if (!acc || !acc.isF32() || isa<Float8E4M3FNType, Float8E5M2Type>(aElt) ||
-      isa<Float8E4M3FNType, Float8E5M2Type>(bElt) || rows < 1 || rows > 4 ||
+      isa<Float8E4M3FNType, Float8E5M2Type>(bElt) || rows < 1 || rows > 16 ||
       (!target.hasFeature("fma") && !target.hasFeature("avx512f")))
     return failure();
   int64_t lanes = target.getVectorBits() / 32;
   int64_t regs = target.getVectorRegisters();
+  // Up to 4 rows of A share each widened B vector; more rows are taken in
+  // blocks of that many, while the block's B rows are hot in L1.
+  rows = std::min<int64_t>(rows, 4);
   // Accumulators (and as many totals when grouped), one A vector per row
   // and two for a B row being widened.
   int64_t perRow = rows * (grouped ? 2 : 1);

@@ -572,7 +572,7 @@ public:
       auto blocks = scf::ForOp::create(b, loc, ib.c(0), full, ib.c(1));
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(blocks.getBody());
-      emitBlock(ib.mul(blocks.getInductionVar(), ib.c(nv)), nv);
+      emitRowBlocks(ib.mul(blocks.getInductionVar(), ib.c(nv)), nv);
     }
     if (nv == 1)
       return;
@@ -580,7 +580,7 @@ public:
     auto rest = scf::ForOp::create(b, loc, ib.mul(full, ib.c(nv)), n, ib.c(1));
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(rest.getBody());
-    emitBlock(rest.getInductionVar(), 1);
+    emitRowBlocks(rest.getInductionVar(), 1);
   }
 
 private:
@@ -615,10 +615,10 @@ private:
         b, loc, f32Vec, DenseElementsAttr::get(f32Vec, b.getF32FloatAttr(0)));
   }
 
-  /// Sums over K positions [k0, k1) into `init` (rows x nb accumulators).
-  SmallVector<Value> reduce(Value n0, int64_t nb, Value k0, Value k1,
-                            ValueRange init) {
-    int64_t rows = kernel.getMr();
+  /// Sums over K positions [k0, k1) into `init`: rows [m0, m0 + rows) of A
+  /// against B rows [n0, n0 + nb).
+  SmallVector<Value> reduce(Value m0, int64_t rows, Value n0, int64_t nb,
+                            Value k0, Value k1, ValueRange init) {
     auto loop = scf::ForOp::create(
         b, loc, k0, k1, arith::ConstantIndexOp::create(b, loc, vl), init);
     OpBuilder::InsertionGuard g(b);
@@ -627,7 +627,7 @@ private:
     Value k = loop.getInductionVar();
     SmallVector<Value> as;
     for (int64_t i = 0; i < rows; ++i)
-      as.push_back(loadWidened(a, ib.c(i), k));
+      as.push_back(loadWidened(a, ib.add(m0, ib.c(i)), k));
     SmallVector<Value> accs(loop.getRegionIterArgs());
     for (int64_t j = 0; j < nb; ++j) {
       Value w = loadWidened(bm, ib.add(n0, ib.c(j)), k);
@@ -639,13 +639,33 @@ private:
     return SmallVector<Value>(loop.getResults());
   }
 
-  void emitBlock(Value n0, int64_t nb) {
+  /// Every row of A against B rows [n0, n0 + nb): blocks of mr rows, then
+  /// the leftover rows one at a time.
+  void emitRowBlocks(Value n0, int64_t nb) {
     IndexBuilder ib{b, loc};
-    int64_t rows = kernel.getMr();
+    int64_t mr = kernel.getMr();
+    Value m = ib.dim(c, 0);
+    Value fullRows = ib.mul(ib.div(m, ib.c(mr)), ib.c(mr));
+    {
+      auto blocks = scf::ForOp::create(b, loc, ib.c(0), fullRows, ib.c(mr));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(blocks.getBody());
+      emitBlock(blocks.getInductionVar(), mr, n0, nb);
+    }
+    if (mr == 1)
+      return;
+    auto rest = scf::ForOp::create(b, loc, fullRows, m, ib.c(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(rest.getBody());
+    emitBlock(rest.getInductionVar(), 1, n0, nb);
+  }
+
+  void emitBlock(Value m0, int64_t rows, Value n0, int64_t nb) {
+    IndexBuilder ib{b, loc};
     Value k = ib.dim(a, 1);
     SmallVector<Value> totals(rows * nb, zeros());
     if (!group) {
-      totals = reduce(n0, nb, ib.c(0), k, totals);
+      totals = reduce(m0, rows, n0, nb, ib.c(0), k, totals);
     } else {
       auto groups = scf::ForOp::create(b, loc, ib.c(0), ib.div(k, ib.c(group)),
                                        ib.c(1), totals);
@@ -653,15 +673,16 @@ private:
       b.setInsertionPointToStart(groups.getBody());
       Value gi = groups.getInductionVar();
       Value k0 = ib.mul(gi, ib.c(group));
-      SmallVector<Value> sums = reduce(n0, nb, k0, ib.add(k0, ib.c(group)),
-                                       SmallVector<Value>(rows * nb, zeros()));
+      SmallVector<Value> sums =
+          reduce(m0, rows, n0, nb, k0, ib.add(k0, ib.c(group)),
+                 SmallVector<Value>(rows * nb, zeros()));
       SmallVector<Value> next(groups.getRegionIterArgs());
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < nb; ++j) {
           Value s;
           if (aGroupScale)
             s = memref::LoadOp::create(b, loc, aGroupScale,
-                                       ValueRange{ib.c(i), gi});
+                                       ValueRange{ib.add(m0, ib.c(i)), gi});
           if (bGroupScale) {
             Value sbv = memref::LoadOp::create(
                 b, loc, bGroupScale, ValueRange{gi, ib.add(n0, ib.c(j))});
@@ -679,8 +700,9 @@ private:
       for (int64_t j = 0; j < nb; ++j) {
         Value sum = vector::ReductionOp::create(
             b, loc, vector::CombiningKind::ADD, totals[i * nb + j]);
-        memref::StoreOp::create(b, loc, sum, c,
-                                ValueRange{ib.c(i), ib.add(n0, ib.c(j))});
+        memref::StoreOp::create(
+            b, loc, sum, c,
+            ValueRange{ib.add(m0, ib.c(i)), ib.add(n0, ib.c(j))});
       }
   }
 

@@ -1,4 +1,4 @@
-// LLM decode shapes (1-4 rows of float activations against a weight stored
+// LLM decode shapes (1-16 rows of float activations against a weight stored
 // [N, K]) take the dot-product nanokernel: the weight is read in place at its
 // stored width (4-bit, 8-bit, 16-bit, f32) and widened in registers, and
 // nothing is packed. Results match the reference within the f32 tolerance,
@@ -12,6 +12,7 @@
 // RUN: qnk-run %s -e bf16_linear --verify --target=x86-64-v3 | FileCheck %s
 // RUN: qnk-run %s -e f32_linear --verify | FileCheck %s
 // RUN: qnk-run %s -e odd_k --verify | FileCheck %s
+// RUN: qnk-run %s -e rows11 --verify --threads=2 | FileCheck %s
 // RUN: qnk-opt %s --qnk-cpu-pipeline=target=x86-64-v3 --mlir-print-ir-after=qnk-pack -o /dev/null 2>&1 | FileCheck %s --check-prefix=PACK
 // RUN: qnk-opt %s --qnk-cpu-pipeline=target=x86-64-v3 --mlir-print-ir-after=qnk-compose-nanokernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=IR
 
@@ -74,4 +75,10 @@ func.func @f32_linear(%x: tensor<2x48xf32>, %w: tensor<9x48xf32>) -> tensor<2x9x
 func.func @odd_k(%x: tensor<1x100xbf16>, %w: tensor<16x100xi4>) -> tensor<1x16xf32> {
   %y = qnk.matmul %x, %w transpose_b : tensor<1x100xbf16>, tensor<16x100xi4> -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
+}
+
+// 11 rows: blocks of 4 rows, then 3 single rows, sharing each B block.
+func.func @rows11(%x: tensor<11x64xbf16>, %w: tensor<20x64xi4>, %s: tensor<20x2xf16>) -> tensor<11x20xf32> {
+  %y = qnk.matmul %x, %w transpose_b b_group_scale(%s : tensor<20x2xf16>) group_size = 32 : tensor<11x64xbf16>, tensor<20x64xi4> -> tensor<11x20xf32>
+  return %y : tensor<11x20xf32>
 }
