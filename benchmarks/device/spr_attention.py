@@ -14,27 +14,12 @@ import argparse
 import ctypes
 import json
 import os
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
-
-def timeit(f, min_time=0.3):
-    f()
-    t = time.perf_counter()
-    f()
-    one = max(time.perf_counter() - t, 1e-7)
-    reps = max(1, int(min_time / 5 / one))
-    times = []
-    for _ in range(5):
-        t = time.perf_counter()
-        for _ in range(reps):
-            f()
-        times.append((time.perf_counter() - t) / reps)
-    return statistics.median(times)
+from spr_matmul import timeit  # same folder: one timing method for both
 
 
 def inputs(job, gen):

@@ -17,22 +17,10 @@
 """
 import sys
 
-import ml_dtypes
 import numpy as np
 
-DTYPES = {"float32": np.float32, "float16": np.float16,
-          "bfloat16": ml_dtypes.bfloat16}
-
-
-def load(path):
-    a = np.load(path)
-    if a.dtype.kind == "V" and a.dtype.itemsize == 2:
-        a = a.view(ml_dtypes.bfloat16)
-    return a
-
-
-def shape_of(text):
-    return tuple(int(d) for d in text.split("x"))
+# The .npy helpers of the softmax tests (same directory).
+from softmax_tool import DTYPES, load, shape_of
 
 
 def gen(path, dtype, shape, seed, *flags):
