@@ -20,6 +20,18 @@
 // RUN: %python %S/Inputs/attention_tool.py check %t/qc.npy %t/kc.npy %t/vc.npy - %t/oc.npy 0.25 causal | FileCheck %s --check-prefix=CAUSAL
 // CAUSAL: masked_rows=166 nan_rows=0 max_abs_err=
 
+// A NaN in V at the last key reaches, with `causal` (Lq = Lk), only the last
+// query of each head: the other queries never read that key, in the fused
+// lowering (skipped tile, guarded diagonal tile) as in the reference (NaN
+// positions must match under --verify).
+// RUN: %python %S/Inputs/attention_tool.py gen %t/qn.npy float32 1x2x100x32 14
+// RUN: %python %S/Inputs/attention_tool.py gen %t/kn.npy float32 1x2x100x32 15
+// RUN: %python %S/Inputs/attention_tool.py gen %t/vn.npy float32 1x2x100x32 16 nan-last-key
+// RUN: qnk-run %s -e causal_square --input=%t/qn.npy --input=%t/kn.npy --input=%t/vn.npy --output=%t/on.npy --verify | FileCheck %s --check-prefix=VERIFIED
+// RUN: %python -c "import numpy as np; o = np.load('%t/on.npy'); print('nan_rows', int(np.isnan(o).any(-1).sum()), 'last_rows_nan', bool(np.isnan(o[:, :, -1, 0]).all()))" | FileCheck %s --check-prefix=NANV
+// VERIFIED: verified:
+// NANV: nan_rows 2 last_rows_nan True
+
 // RUN: %python %S/Inputs/attention_tool.py gen %t/qb.npy bfloat16 1x2x33x128 8
 // RUN: %python %S/Inputs/attention_tool.py gen %t/kb.npy bfloat16 1x2x65x128 9
 // RUN: %python %S/Inputs/attention_tool.py gen %t/vb.npy bfloat16 1x2x65x128 10
@@ -51,4 +63,9 @@ func.func @bf16(%q: tensor<1x2x33x128xbf16>, %k: tensor<1x2x65x128xbf16>, %v: te
 func.func @decode(%q: tensor<1x8x1x128xf32>, %k: tensor<1x2x1000x128xf32>, %v: tensor<1x2x1000x128xf32>) -> tensor<1x8x1x128xf32> {
   %o = qnk.attention %q, %k, %v : tensor<1x8x1x128xf32>, tensor<1x2x1000x128xf32>, tensor<1x2x1000x128xf32> -> tensor<1x8x1x128xf32>
   return %o : tensor<1x8x1x128xf32>
+}
+
+func.func @causal_square(%q: tensor<1x2x100x32xf32>, %k: tensor<1x2x100x32xf32>, %v: tensor<1x2x100x32xf32>) -> tensor<1x2x100x32xf32> {
+  %o = qnk.attention %q, %k, %v causal : tensor<1x2x100x32xf32>, tensor<1x2x100x32xf32>, tensor<1x2x100x32xf32> -> tensor<1x2x100x32xf32>
+  return %o : tensor<1x2x100x32xf32>
 }

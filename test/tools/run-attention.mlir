@@ -25,6 +25,9 @@
 // RUN: FileCheck %s --check-prefix=THREADS < %t.decode.s
 // RUN: qnk-run %s -e decode_causal_masked --threads=2 --verify | FileCheck %s
 // RUN: qnk-run %s -e causal_d128 --threads=2 --verify | FileCheck %s
+// RUN: qnk-run %s -e no_keys --verify | FileCheck %s
+// RUN: qnk-run %s -e no_head_dim --verify | FileCheck %s
+// RUN: qnk-run %s -e no_queries --verify | FileCheck %s
 // The AVX2 code, whatever this machine has.
 // RUN: qnk-run %s -e gqa_d80 --target=x86-64-v3 --verify --dump-asm=%t.v3.s | FileCheck %s
 // RUN: FileCheck %s --check-prefix=AVX2 < %t.v3.s
@@ -120,4 +123,22 @@ func.func @decode(%q: tensor<1x8x1x128xbf16>, %k: tensor<1x2x1000x128xbf16>, %v:
 func.func @decode_causal_masked(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x300x64xf32>, %v: tensor<1x1x300x64xf32>, %m: tensor<300xf32>) -> tensor<1x1x1x64xf32> {
   %o = qnk.attention %q, %k, %v mask(%m : tensor<300xf32>) causal : tensor<1x1x1x64xf32>, tensor<1x1x300x64xf32>, tensor<1x1x300x64xf32> -> tensor<1x1x1x64xf32>
   return %o : tensor<1x1x1x64xf32>
+}
+
+// Lk = 0: every row fully masked, zeros.
+func.func @no_keys(%q: tensor<1x2x3x16xf32>, %k: tensor<1x2x0x16xf32>, %v: tensor<1x2x0x8xf32>) -> tensor<1x2x3x8xf32> {
+  %o = qnk.attention %q, %k, %v : tensor<1x2x3x16xf32>, tensor<1x2x0x16xf32>, tensor<1x2x0x8xf32> -> tensor<1x2x3x8xf32>
+  return %o : tensor<1x2x3x8xf32>
+}
+
+// D = 0: every score is 0 (the mean of V), causal.
+func.func @no_head_dim(%q: tensor<1x2x3x0xf32>, %k: tensor<1x2x5x0xf32>, %v: tensor<1x2x5x8xf32>) -> tensor<1x2x3x8xf32> {
+  %o = qnk.attention %q, %k, %v causal : tensor<1x2x3x0xf32>, tensor<1x2x5x0xf32>, tensor<1x2x5x8xf32> -> tensor<1x2x3x8xf32>
+  return %o : tensor<1x2x3x8xf32>
+}
+
+// Lq = 0: an empty result.
+func.func @no_queries(%q: tensor<1x2x0x16xf32>, %k: tensor<1x2x5x16xf32>, %v: tensor<1x2x5x8xf32>) -> tensor<1x2x0x8xf32> {
+  %o = qnk.attention %q, %k, %v : tensor<1x2x0x16xf32>, tensor<1x2x5x16xf32>, tensor<1x2x5x8xf32> -> tensor<1x2x0x8xf32>
+  return %o : tensor<1x2x0x8xf32>
 }

@@ -4,7 +4,8 @@
   attention_tool.py gen FILE DTYPE SHAPE SEED [special]
       uniform values in [-1, 1); `special` (for Q [B, H, Lq, D]) puts a NaN
       in query 1 of head 0 and multiplies query 2 of head 0 by 1e4 (logits
-      in the thousands)
+      in the thousands); `nan-last-key` (for V) puts a NaN in the last key's
+      first channel of every head
   attention_tool.py mask FILE SHAPE SEED
       f32 additive mask [.., Lq, Lk]: query 0 fully -inf, every third key
       -inf elsewhere, other entries uniform in [-2, 0)
@@ -29,6 +30,8 @@ def gen(path, dtype, shape, seed, *flags):
     if "special" in flags:
         x[0, 0, 1, x.shape[3] // 2] = np.nan
         x[0, 0, 2, :] *= 1e4
+    if "nan-last-key" in flags:
+        x[..., -1, 0] = np.nan
     np.save(path, x.astype(DTYPES[dtype]))
 
 
