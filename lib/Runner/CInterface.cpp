@@ -83,8 +83,10 @@ static llvm::Error addCWrapper(llvm::Module &module, const EntryInfo &entry) {
   for (llvm::Function &f : module)
     if (!f.isDeclaration() && &f != wrapper)
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  // llvm.global_ctors/dtors keep their appending linkage: GPU code loads
+  // its kernels from a constructor.
   for (llvm::GlobalVariable &g : module.globals())
-    if (!g.isDeclaration())
+    if (!g.isDeclaration() && !g.hasAppendingLinkage())
       g.setLinkage(llvm::GlobalValue::InternalLinkage);
   return llvm::Error::success();
 }

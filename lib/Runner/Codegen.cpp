@@ -24,6 +24,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
@@ -218,6 +219,29 @@ qnk::runner::lowerToLLVMDialect(ModuleOp module, llvm::StringRef entry,
   return clone;
 }
 
+FailureOr<OwningOpRef<ModuleOp>>
+qnk::runner::lowerToLLVMDialectForCUDA(ModuleOp module, llvm::StringRef entry,
+                                       llvm::StringRef chip) {
+  OwningOpRef<ModuleOp> clone(module.clone());
+  eraseUnreachableFunctions(*clone, entry);
+  PassManager pm(module.getContext());
+  (void)applyPassManagerCLOptions(pm);
+  qnk::CUDAPipelineOptions options;
+  if (!chip.empty())
+    options.chip = chip.str();
+  qnk::buildCUDAPipeline(pm, options);
+  if (failed(pm.run(*clone)))
+    return failure();
+  return clone;
+}
+
+bool qnk::runner::hasGPUCode(ModuleOp lowered) {
+  for (Operation &op : lowered.getBody()->getOperations())
+    if (op.getName().getStringRef() == "gpu.binary")
+      return true;
+  return false;
+}
+
 LogicalResult qnk::runner::detail::checkLoweredEntry(ModuleOp lowered,
                                                      const EntryInfo &entry) {
   auto fn = lowered.lookupSymbol<LLVM::LLVMFuncOp>(entry.name);
@@ -349,6 +373,14 @@ JITKernel::create(ModuleOp lowered, const EntryInfo &entry,
           "missing ('" +
           runtime.str() + "', found when QNK was configured)");
     libraries.push_back(runtime);
+  }
+  // Kernel launches call the mgpu* functions of QNK's CUDA runtime: the
+  // build tree's library, else the installed one (found by the loader).
+  if (hasGPUCode(lowered)) {
+    llvm::StringRef runtime = QNK_CUDA_RUNTIME_LIBRARY;
+    libraries.push_back(llvm::sys::fs::exists(runtime)
+                            ? runtime
+                            : llvm::sys::path::filename(runtime));
   }
   options.sharedLibPaths = libraries;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;

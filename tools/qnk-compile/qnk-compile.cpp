@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qnk/InitAll.h"
+#include "qnk/Pipelines/Pipelines.h"
 #include "qnk/Runner/Runner.h"
 
 #include "mlir/IR/AsmState.h"
@@ -52,6 +53,17 @@ static cl::list<std::string>
              cl::desc("Target feature overrides, e.g. +avx512f,-avx512bw"),
              cl::cat(category));
 static cl::opt<std::string>
+    deviceName("device",
+               cl::desc("Where the entry's kernels run: cpu (default) or "
+                        "cuda (qnk-cuda-pipeline; the object calls the mgpu* "
+                        "functions of libqnk_cuda_runtime)"),
+               cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    chipName("chip",
+             cl::desc("With --device=cuda: the NVIDIA chip, sm_80 or sm_90a "
+                      "(default: the pipeline's)"),
+             cl::cat(category));
+static cl::opt<std::string>
     outputFilename("o", cl::Required,
                    cl::desc("Output file: an object file, a shared library "
                             "with --shared, assembly with -S"),
@@ -86,6 +98,13 @@ link into executables and shared libraries alike.
 Example:
   qnk-compile mm.mlir -e mm --target=znver4 -o mm.o --header=mm.h
   cc main.c mm.o -o main
+
+With --device=cuda the entry still takes host buffers; its code copies them
+to the GPU, runs the kernels (embedded as a cubin) and copies the results
+back, through libqnk_cuda_runtime, which the program links (its host code
+is compiled for --target, x86-64 by default):
+  qnk-compile mm.mlir -e mm --device=cuda --chip=sm_90a -o mm.o --header=mm.h
+  cc main.c mm.o -lqnk_cuda_runtime -o main
 )");
 
 static int fail(const llvm::Twine &message) {
@@ -169,13 +188,26 @@ static int run() {
     return 1;
   }
 
+  bool cuda = deviceName == "cuda";
+  if (!cuda && deviceName != "cpu")
+    return fail("unknown --device '" + deviceName + "' (cpu or cuda)");
+  if (!cuda && !chipName.empty())
+    return fail("--chip needs --device=cuda");
   std::vector<std::string> overrides(features.begin(), features.end());
-  llvm::Expected<TargetSpec> target = resolveTarget(targetName, overrides);
+  // CUDA host code only copies and launches: any x86-64 runs it.
+  std::string hostTarget = cuda && targetName.getNumOccurrences() == 0
+                               ? std::string("x86-64")
+                               : targetName.getValue();
+  llvm::Expected<TargetSpec> target = resolveTarget(hostTarget, overrides);
   if (!target)
     return fail(llvm::toString(target.takeError()));
 
-  auto lowered = lowerToLLVMDialect(module, entryName, Pipeline::Fast, *target,
-                                    std::max<unsigned>(threads, 1));
+  std::string chip =
+      chipName.empty() ? qnk::CUDAPipelineOptions().chip : chipName.getValue();
+  auto lowered =
+      cuda ? lowerToLLVMDialectForCUDA(module, entryName, chip)
+           : lowerToLLVMDialect(module, entryName, Pipeline::Fast, *target,
+                                std::max<unsigned>(threads, 1));
   if (failed(lowered))
     return 1;
 
@@ -199,8 +231,23 @@ static int run() {
         openOutputFile(headerFilename, &error);
     if (!out)
       return fail(error);
-    out->os() << generateCHeader(*entry, *target,
-                                 llvm::sys::path::filename(inputFilename));
+    std::string header = generateCHeader(
+        *entry, *target, llvm::sys::path::filename(inputFilename));
+    if (cuda) {
+      // Where the CPU header lists CPU features, say what the GPU needs.
+      size_t libc = header.find("(and needs only libc: malloc, free)");
+      if (libc != std::string::npos)
+        header.replace(libc, 35, "(host code; also needs libqnk_cuda_runtime)");
+      size_t guard = header.find("#ifndef");
+      header.insert(guard,
+                    "/* The kernels run on an NVIDIA GPU (" + chip +
+                        "): the buffers are host memory, which the entry "
+                        "copies\n * to and from the GPU. Link "
+                        "libqnk_cuda_runtime; after a call, "
+                        "qnkCudaGetLastError()\n * (qnk/Runtime/CUDA/"
+                        "Runtime.h) says whether it ran. */\n");
+    }
+    out->os() << header;
     out->keep();
   }
   return 0;

@@ -8,6 +8,7 @@
 
 #include "qnk/InitAll.h"
 #include "qnk/Runner/Runner.h"
+#include "qnk/Runtime/CUDA/Runtime.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -55,6 +56,17 @@ static cl::opt<std::string>
 static cl::list<std::string>
     features("features", cl::CommaSeparated,
              cl::desc("Target feature overrides, e.g. +avx512f,-avx512bw"),
+             cl::cat(category));
+static cl::opt<std::string>
+    deviceName("device",
+               cl::desc("Where the entry runs: cpu (default) or cuda "
+                        "(qnk-cuda-pipeline, on GPU 0; --target is then the "
+                        "host code's CPU)"),
+               cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    chipName("chip",
+             cl::desc("With --device=cuda: sm_80 or sm_90a (default: the "
+                      "GPU's own, if it is one of them)"),
              cl::cat(category));
 static cl::opt<uint64_t> seed("seed", cl::init(0),
                               cl::desc("Seed of the random inputs"),
@@ -408,6 +420,42 @@ static LogicalResult checkHostSupport(TargetSpec &target) {
   return success();
 }
 
+/// The CUDA runtime's pending error as a diagnostic.
+static LogicalResult checkCUDAErrors(const std::string &when) {
+  if (QnkCudaStatus status = qnkCudaGetLastError()) {
+    fail(when + ": " + qnkCudaStatusName(status) + ": " +
+         qnkCudaGetLastErrorMessage());
+    return failure();
+  }
+  return success();
+}
+
+/// Fails with the reason if GPU 0 cannot be used (no driver, no device),
+/// and picks the chip to compile for from it when none was named.
+static LogicalResult checkCUDADevice(std::string &chip) {
+  // qnk-run reports the runtime's errors itself.
+  qnkCudaSetErrorHandler([](QnkCudaStatus, int, const char *, void *) {},
+                         nullptr);
+  QnkCudaDeviceInfo info;
+  if (qnkCudaGetDeviceInfo(0, &info) != QNK_CUDA_SUCCESS)
+    return checkCUDAErrors("--device=cuda: no usable GPU");
+  if (chip.empty()) {
+    if (info.computeCapabilityMajor == 9 && info.computeCapabilityMinor == 0)
+      chip = "sm_90a";
+    else if (info.computeCapabilityMajor == 8)
+      chip = "sm_80";
+    else {
+      fail(std::string("--device=cuda: no --chip given and GPU 0 (") +
+           info.name + ", sm_" +
+           std::to_string(info.computeCapabilityMajor * 10 +
+                          info.computeCapabilityMinor) +
+           ") is neither an sm_8x nor an sm_90");
+      return failure();
+    }
+  }
+  return success();
+}
+
 static int run(unsigned threads) {
   if (threads == 0)
     return fail("--threads must be at least 1");
@@ -441,9 +489,21 @@ static int run(unsigned threads) {
   if (failed(prepareInputs(*entry, inputs)))
     return 1;
 
-  auto lowered = lowerToLLVMDialect(
-      module, entryName, runReference ? Pipeline::Reference : Pipeline::Fast,
-      *target, threads);
+  bool cuda = deviceName == "cuda";
+  if (!cuda && deviceName != "cpu")
+    return fail("unknown --device '" + deviceName + "' (cpu or cuda)");
+  std::string chip = chipName;
+  if (cuda) {
+    if (runReference)
+      return fail("--reference runs on the CPU; drop --device=cuda");
+    if (failed(checkCUDADevice(chip)))
+      return 1;
+  }
+  auto lowered = cuda ? lowerToLLVMDialectForCUDA(module, entryName, chip)
+                      : lowerToLLVMDialect(module, entryName,
+                                           runReference ? Pipeline::Reference
+                                                        : Pipeline::Fast,
+                                           *target, threads);
   if (failed(lowered))
     return 1;
   std::string assembly;
@@ -460,9 +520,14 @@ static int run(unsigned threads) {
     out->keep();
   }
 
+  // The GPU module loads while the engine initializes.
+  if (cuda && failed(checkCUDAErrors("loading the kernels on the GPU")))
+    return 1;
   llvm::SmallVector<Tensor> results = allocateResults(*entry);
   JITKernel::Call call = bindCall(**kernel, inputs, results);
   call();
+  if (cuda && failed(checkCUDAErrors("running '" + entryName + "' on the GPU")))
+    return 1;
   if (corruptForTesting)
     corruptFirstElement(results[0]);
   for (auto [path, result] : llvm::zip(outputFiles, results))

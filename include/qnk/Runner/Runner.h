@@ -335,6 +335,18 @@ lowerToLLVMDialect(mlir::ModuleOp module, llvm::StringRef entry,
                    Pipeline pipeline, const TargetSpec &target,
                    int64_t threads = 1);
 
+/// As lowerToLLVMDialect, through qnk::buildCUDAPipeline for `chip` (sm_80,
+/// sm_90a; empty: the pipeline's default): the entry becomes host code that
+/// takes host buffers and calls the mgpu* runtime (libqnk_cuda_runtime),
+/// with its kernels in a gpu.binary.
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+lowerToLLVMDialectForCUDA(mlir::ModuleOp module, llvm::StringRef entry,
+                          llvm::StringRef chip);
+
+/// True if `lowered` holds GPU code (a gpu.binary), which calls the mgpu*
+/// runtime.
+bool hasGPUCode(mlir::ModuleOp lowered);
+
 /// Creates an x86-64 TargetMachine for `cpu` at -O3.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const ResolvedCPU &cpu, const llvm::Triple &triple,
@@ -348,7 +360,8 @@ public:
   /// `target`) and looks up `entry`. With `assembly`, also writes the
   /// assembly of exactly the optimized module that is compiled. A module
   /// with OpenMP regions (threads > 1) gets the OpenMP runtime QNK was
-  /// built against.
+  /// built against, one with GPU code QNK's CUDA runtime (whose errors the
+  /// caller reads with qnkCudaGetLastError after initialization and calls).
   static llvm::Expected<std::unique_ptr<JITKernel>>
   create(mlir::ModuleOp lowered, const EntryInfo &entry,
          const TargetSpec &target, std::string *assembly = nullptr);
