@@ -53,4 +53,33 @@ echo "== C API: qnk-consumer-c examples/matmul_f32.mlir matmul haswell"
   "$work/matmul.o"
 $LLVM/bin/llvm-nm "$work/matmul.o" | grep -q " T matmul$" ||
   { $LLVM/bin/llvm-nm "$work/matmul.o"; echo "FAILED: no matmul in the object"; exit 1; }
+echo "== CUDA runtime: QNK::QNKCUDARuntimeStatic from the package, no driver"
+mkdir -p "$work/cuda"
+cat > "$work/cuda/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(qnk-cuda-consumer C CXX)
+find_package(QNK REQUIRED CONFIG)
+add_executable(cuda-consumer main.c)
+target_link_libraries(cuda-consumer PRIVATE QNK::QNKCUDARuntimeStatic)
+# The archive is C++.
+set_target_properties(cuda-consumer PROPERTIES LINKER_LANGUAGE CXX)
+CMAKE
+cat > "$work/cuda/main.c" <<'C'
+#include "qnk/Runtime/CUDA/Runtime.h"
+#include <stdio.h>
+int main(void) {
+  QnkCudaStatus status = qnkCudaInit(0);
+  printf("%s\n", qnkCudaStatusName(status));
+  return 0;
+}
+C
+run cuda-configure.log cmake -S "$work/cuda" -B "$work/cuda-build" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_COMPILER=$LLVM/bin/clang -DCMAKE_CXX_COMPILER=$LLVM/bin/clang++
+run cuda-build.log ninja -C "$work/cuda-build"
+QNK_CUDA_DRIVER=/nonexistent/libcuda.so.1 "$work/cuda-build/cuda-consumer" \
+  2> "$work/cuda-error.txt" | grep -qx QNK_CUDA_ERROR_NO_DRIVER ||
+  { cat "$work/cuda-error.txt"; echo "FAILED: the CUDA runtime consumer"; exit 1; }
+grep -q "no CUDA driver: dlopen /nonexistent/libcuda.so.1 failed" \
+  "$work/cuda-error.txt" || { cat "$work/cuda-error.txt"; exit 1; }
 echo "install test passed"
