@@ -392,106 +392,98 @@ mgpuLaunchClusterKernel(void *function, intptr_t clusterX, intptr_t clusterY,
 // Streams and events
 //===----------------------------------------------------------------------===//
 
-extern "C" void *mgpuStreamCreate(void) {
+/// The driver, if it has been loaded (stream and event handles exist only
+/// if it has).
+static const API *getLoadedDriver() {
+  std::string ignored;
+  return driver::load(ignored);
+}
+
+/// Creates a stream or event (`what`) on the default device with `create`.
+template <typename Create>
+static void *createOnDevice(const std::string &what, Create create) {
   const API *api;
   const Device *device =
-      getDevice(api, [] { return std::string("cannot create a CUDA stream"); });
+      getDevice(api, [&] { return "cannot create " + what; });
   if (!device)
     return nullptr;
   ScopedContext context(*api, *device);
-  CUstream stream = nullptr;
-  if (!check(api->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
-             [&] { return "creating a stream on " + device->describe(); }))
+  void *handle = nullptr;
+  if (!check(create(*api, handle),
+             [&] { return "creating " + what + " on " + device->describe(); }))
     return nullptr;
-  return stream;
+  return handle;
+}
+
+/// Waits for the work before `object` (a stream or event) through `query`,
+/// reporting a timeout or the failure of that work.
+static void synchronize(void *object, CUresult (*query)(void *),
+                        const std::string &work) {
+  if (!object || !getLoadedDriver())
+    return;
+  CUresult r = waitWithTimeout(query, object, work);
+  if (r != CUDA_ERROR_NOT_READY)
+    check(r, [&] {
+      return work + " failed (a kernel fault leaves the context unusable)";
+    });
+}
+
+extern "C" void *mgpuStreamCreate(void) {
+  return createOnDevice("a CUDA stream", [](const API &api, void *&handle) {
+    return api.cuStreamCreate(reinterpret_cast<CUstream *>(&handle),
+                              CU_STREAM_NON_BLOCKING);
+  });
 }
 
 extern "C" void mgpuStreamDestroy(void *stream) {
-  std::string error;
-  const API *api = driver::load(error);
-  if (!stream || !api)
-    return;
-  check(api->cuStreamDestroy_v2(static_cast<CUstream>(stream)),
-        [] { return std::string("destroying a CUDA stream"); });
+  if (const API *api = getLoadedDriver(); api && stream)
+    check(api->cuStreamDestroy_v2(static_cast<CUstream>(stream)),
+          [] { return std::string("destroying a CUDA stream"); });
 }
 
 extern "C" void mgpuStreamSynchronize(void *stream) {
-  std::string error;
-  const API *api = driver::load(error);
-  if (!stream || !api)
-    return;
-  CUresult r = waitWithTimeout(
+  synchronize(
+      stream,
       [](void *s) {
-        std::string ignored;
-        return driver::load(ignored)->cuStreamQuery(static_cast<CUstream>(s));
+        return getLoadedDriver()->cuStreamQuery(static_cast<CUstream>(s));
       },
-      stream, "work on a CUDA stream");
-  if (r != CUDA_ERROR_NOT_READY)
-    check(r, [] {
-      return std::string("work on a CUDA stream failed (a kernel fault "
-                         "leaves the context unusable)");
-    });
+      "work on a CUDA stream");
 }
 
 extern "C" void mgpuStreamWaitEvent(void *stream, void *event) {
-  std::string error;
-  const API *api = driver::load(error);
-  if (!api || !event)
-    return;
-  check(api->cuStreamWaitEvent(static_cast<CUstream>(stream),
-                               static_cast<CUevent>(event), 0),
-        [] { return std::string("making a CUDA stream wait for an event"); });
+  if (const API *api = getLoadedDriver(); api && event)
+    check(api->cuStreamWaitEvent(static_cast<CUstream>(stream),
+                                 static_cast<CUevent>(event), 0),
+          [] { return std::string("making a CUDA stream wait for an event"); });
 }
 
 extern "C" void *mgpuEventCreate(void) {
-  const API *api;
-  const Device *device =
-      getDevice(api, [] { return std::string("cannot create a CUDA event"); });
-  if (!device)
-    return nullptr;
-  ScopedContext context(*api, *device);
-  CUevent event = nullptr;
-  if (!check(api->cuEventCreate(&event, CU_EVENT_DISABLE_TIMING),
-             [&] { return "creating an event on " + device->describe(); }))
-    return nullptr;
-  return event;
+  return createOnDevice("a CUDA event", [](const API &api, void *&handle) {
+    return api.cuEventCreate(reinterpret_cast<CUevent *>(&handle),
+                             CU_EVENT_DISABLE_TIMING);
+  });
 }
 
 extern "C" void mgpuEventDestroy(void *event) {
-  std::string error;
-  const API *api = driver::load(error);
-  if (!api || !event)
-    return;
-  check(api->cuEventDestroy_v2(static_cast<CUevent>(event)),
-        [] { return std::string("destroying a CUDA event"); });
+  if (const API *api = getLoadedDriver(); api && event)
+    check(api->cuEventDestroy_v2(static_cast<CUevent>(event)),
+          [] { return std::string("destroying a CUDA event"); });
 }
 
 extern "C" void mgpuEventSynchronize(void *event) {
-  std::string error;
-  const API *api = driver::load(error);
-  if (!api || !event)
-    return;
-  CUresult r = waitWithTimeout(
+  synchronize(
+      event,
       [](void *e) {
-        std::string ignored;
-        return driver::load(ignored)->cuEventQuery(static_cast<CUevent>(e));
+        return getLoadedDriver()->cuEventQuery(static_cast<CUevent>(e));
       },
-      event, "work before a CUDA event");
-  if (r != CUDA_ERROR_NOT_READY)
-    check(r, [] {
-      return std::string("work before a CUDA event failed (a kernel fault "
-                         "leaves the context unusable)");
-    });
+      "work before a CUDA event");
 }
 
 extern "C" void mgpuEventRecord(void *event, void *stream) {
-  std::string error;
-  const API *api = driver::load(error);
-  if (!api || !event)
-    return;
-  check(api->cuEventRecord(static_cast<CUevent>(event),
-                           static_cast<CUstream>(stream)),
-        [] { return std::string("recording a CUDA event"); });
+  if (const API *api = getLoadedDriver(); api && event)
+    check(api->cuEventRecord(static_cast<CUevent>(event),
+                             static_cast<CUstream>(stream)),
+          [] { return std::string("recording a CUDA event"); });
 }
 
 //===----------------------------------------------------------------------===//
