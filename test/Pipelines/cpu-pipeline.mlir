@@ -47,13 +47,13 @@ func.func @u8s8(%a: tensor<13x7xui8>, %b: tensor<7x37xi8>) -> tensor<13x37xi32> 
 }
 
 // As torch-mlir lowers nn.Linear: the weight transposed through the maps.
-func.func @linear_bf16(%x: tensor<7x64xbf16>, %w: tensor<40x64xbf16>) -> tensor<7x40xf32> {
+func.func @linear_bf16(%x: tensor<20x64xbf16>, %w: tensor<40x64xbf16>) -> tensor<20x40xf32> {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<7x40xf32>
-  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<7x40xf32>) -> tensor<7x40xf32>
+  %e = tensor.empty() : tensor<20x40xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<20x40xf32>) -> tensor<20x40xf32>
   %c = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
-       ins(%x, %w : tensor<7x64xbf16>, tensor<40x64xbf16>) outs(%init : tensor<7x40xf32>) -> tensor<7x40xf32>
-  return %c : tensor<7x40xf32>
+       ins(%x, %w : tensor<20x64xbf16>, tensor<40x64xbf16>) outs(%init : tensor<20x40xf32>) -> tensor<20x40xf32>
+  return %c : tensor<20x40xf32>
 }
 
 func.func @batched(%a: tensor<3x8x5xf16>, %b: tensor<3x5x30xf16>) -> tensor<3x8x30xf32> {

@@ -31,13 +31,14 @@ func.func @gemv(%a: tensor<1x4096xf32>, %b: tensor<4096x4096xf32>) -> tensor<1x4
 
 // -----
 
-// bf16 is widened to f32 while packing; a transposed B is packed from rows.
+// bf16 is widened to f32 while packing; a transposed B is packed from rows
+// (more than 16 rows of A: fewer take the dot kernel, which reads B in place).
 // AVX2-LABEL: func @bf16_transposed
-// AVX2: qnk.pack %arg0 into %{{.*}} panel_dim = 0 : tensor<16x64xbf16>, tensor<4x64x4xf32>
+// AVX2: qnk.pack %arg0 into %{{.*}} panel_dim = 0 : tensor<17x64xbf16>, tensor<5x64x4xf32>
 // AVX2: qnk.pack %arg1 into %{{.*}} panel_dim = 0 : tensor<40x64xbf16>, tensor<2x64x24xf32>
-func.func @bf16_transposed(%x: tensor<16x64xbf16>, %w: tensor<40x64xbf16>) -> tensor<16x40xf32> {
-  %c = qnk.matmul %x, %w transpose_b : tensor<16x64xbf16>, tensor<40x64xbf16> -> tensor<16x40xf32>
-  return %c : tensor<16x40xf32>
+func.func @bf16_transposed(%x: tensor<17x64xbf16>, %w: tensor<40x64xbf16>) -> tensor<17x40xf32> {
+  %c = qnk.matmul %x, %w transpose_b : tensor<17x64xbf16>, tensor<40x64xbf16> -> tensor<17x40xf32>
+  return %c : tensor<17x40xf32>
 }
 
 // -----

@@ -1,5 +1,5 @@
 """Differential test: random qnk.matmul programs (with and without epilogue
-clauses), quantize/dequantize and softmax programs through the fast
+clauses and group scales), quantize/dequantize and softmax programs through the fast
 pipeline, compared with the reference lowering by `qnk-run --verify`.
 
 Shapes include 1, primes and non-multiples of every register block; types,
@@ -72,6 +72,51 @@ def epilogue_program(rng):
             f"{b_ty} -> {c_ty}\n  return %c : {c_ty}\n}}\n")
 
 
+#: Operand pairs of group-scaled matmuls: integers, float activations with
+#: integer weights (W4A16), fp8.
+GROUP_TYPES = [("i8", "i8"), ("ui8", "i8"), ("i8", "i4"), ("ui4", "i4"),
+               ("bf16", "i4"), ("f16", "ui4"), ("f32", "i8"),
+               ("f8E4M3FN", "f8E4M3FN"), ("bf16", "f8E5M2")]
+GROUP_SCALE_TYPES = ["f32", "f16", "bf16", "f8E4M3FN"]
+
+
+def group_program(rng):
+    """A qnk.matmul with per-group scales on A, B or both inside the K
+    reduction, sometimes with epilogue clauses."""
+    ta, tb = rng.choice(GROUP_TYPES)
+    group = rng.choice([4, 8, 16, 32, 64])
+    k = group * rng.choice([1, 2, 3, 5])
+    m, n = rng.choice(DIMS[:10]), rng.choice(DIMS)
+    trans_a, trans_b = rng.random() < 0.2, rng.random() < 0.6
+    a_shape = (k, m) if trans_a else (m, k)
+    b_shape = (n, k) if trans_b else (k, n)
+    args = [f"%a: {tensor(a_shape, ta)}", f"%b: {tensor(b_shape, tb)}"]
+    clauses = []
+    which = rng.choice(["a", "b", "b", "both"])
+    if which in ("a", "both"):
+        sa = (k // group, m) if trans_a else (m, k // group)
+        t = tensor(sa, rng.choice(GROUP_SCALE_TYPES))
+        args.append(f"%ga: {t}")
+        clauses.append(f"a_group_scale(%ga : {t})")
+    if which in ("b", "both"):
+        sb = (n, k // group) if trans_b else (k // group, n)
+        t = tensor(sb, rng.choice(GROUP_SCALE_TYPES))
+        args.append(f"%gb: {t}")
+        clauses.append(f"b_group_scale(%gb : {t})")
+    clauses.append(f"group_size = {group}")
+    if rng.random() < 0.3:
+        args.append(f"%bias: {tensor((n,), 'f32')}")
+        clauses.append(f"bias(%bias : {tensor((n,), 'f32')})")
+    if rng.random() < 0.3:
+        clauses.append(f"activation({rng.choice(ACTIVATIONS)})")
+    c_ty = tensor((m, n), "f32")
+    flags = (" transpose_a" if trans_a else "") + (" transpose_b" if trans_b else "")
+    return (f"func.func @mm({', '.join(args)}) -> {c_ty} {{\n"
+            f"  %c = qnk.matmul %a, %b{flags} {' '.join(clauses)} : "
+            f"{tensor(a_shape, ta)}, {tensor(b_shape, tb)} -> {c_ty}\n"
+            f"  return %c : {c_ty}\n}}\n")
+
+
 def quant_program(rng):
     """qnk.quantize or qnk.dequantize with a random scale scheme."""
     rank = rng.choice([1, 2, 3])
@@ -108,6 +153,8 @@ def program(rng):
     kind = rng.random()
     if kind < 0.15:
         return epilogue_program(rng)
+    if kind > 0.9:
+        return group_program(rng)
     if kind < 0.25:
         return quant_program(rng)
     if kind < 0.32:
