@@ -288,12 +288,40 @@ struct AttentionLowering {
   // Packing
   //===--------------------------------------------------------------------===//
 
+  /// The 8x8 transpose of rows `r` (8 vectors of 8 f32) as the three
+  /// shuffle stages of the AVX idiom (unpack, shufps, 128-bit halves): a
+  /// vector.transpose of a 2-D vector is canonicalized into element
+  /// extracts and inserts instead.
+  SmallVector<Value> transpose8x8(ArrayRef<Value> r) {
+    auto shuffle = [&](Value x, Value y, ArrayRef<int64_t> mask) -> Value {
+      return vector::ShuffleOp::create(b, loc, x, y, mask);
+    };
+    SmallVector<Value> t, u(8), o(8);
+    for (int64_t i = 0; i < 8; i += 2) {
+      t.push_back(shuffle(r[i], r[i + 1], {0, 8, 1, 9, 4, 12, 5, 13}));
+      t.push_back(shuffle(r[i], r[i + 1], {2, 10, 3, 11, 6, 14, 7, 15}));
+    }
+    // t[2i] holds columns {0, 1, 4, 5} of rows 2i', 2i'+1; t[2i+1] {2, 3,
+    // 6, 7}.
+    for (int64_t h = 0; h < 2; ++h) // rows 0-3, rows 4-7
+      for (int64_t c = 0; c < 2; ++c) {
+        Value x = t[4 * h + c], y = t[4 * h + 2 + c];
+        u[4 * h + 2 * c] = shuffle(x, y, {0, 1, 8, 9, 4, 5, 12, 13});
+        u[4 * h + 2 * c + 1] = shuffle(x, y, {2, 3, 10, 11, 6, 7, 14, 15});
+      }
+    // u[4h + k] holds columns k and k + 4 of four rows.
+    for (int64_t c = 0; c < 4; ++c) {
+      o[c] = shuffle(u[c], u[4 + c], {0, 1, 2, 3, 8, 9, 10, 11});
+      o[c + 4] = shuffle(u[c], u[4 + c], {4, 5, 6, 7, 12, 13, 14, 15});
+    }
+    return o;
+  }
+
   /// K tile `kt` of (bi, hkv) into kBuf[slot] as [D][nk] (keys past Lk: 0),
   /// by 8x8 register transposes.
   void packKTile(Value bi, Value hkv, Value kt, Value slot) {
     Type elt = cast<MemRefType>(k.getType()).getElementType();
     auto row8 = VectorType::get({8}, elt);
-    auto f8x8 = VectorType::get({8, 8}, b.getF32Type());
     int64_t d8 = p.d / 8 * 8;
     forLoop(0, p.nk / 8, 1, [&](Value jg) {
       Value jl = mul(jg, 8);
@@ -303,19 +331,14 @@ struct AttentionLowering {
           full,
           [&] {
             forLoop(0, d8, 8, [&](Value d0) {
-              Value blk = arith::ConstantOp::create(
-                  b, loc, f8x8,
-                  DenseElementsAttr::get(f8x8, b.getF32FloatAttr(0)));
-              for (int64_t u = 0; u < 8; ++u) {
-                Value r = vector::LoadOp::create(
-                    b, loc, row8, k, ValueRange{bi, hkv, add(j0, u), d0});
-                blk = vector::InsertOp::create(b, loc, widen(r), blk, u);
-              }
-              blk = vector::TransposeOp::create(b, loc, blk, {1, 0});
+              SmallVector<Value> r;
               for (int64_t u = 0; u < 8; ++u)
-                vector::StoreOp::create(
-                    b, loc, vector::ExtractOp::create(b, loc, blk, u), kBuf,
-                    ValueRange{slot, add(d0, u), jl});
+                r.push_back(widen(vector::LoadOp::create(
+                    b, loc, row8, k, ValueRange{bi, hkv, add(j0, u), d0})));
+              SmallVector<Value> cols = transpose8x8(r);
+              for (int64_t u = 0; u < 8; ++u)
+                vector::StoreOp::create(b, loc, cols[u], kBuf,
+                                        ValueRange{slot, add(d0, u), jl});
             });
             forLoop(d8, p.d, 1, [&](Value dd) {
               for (int64_t u = 0; u < 8; ++u) {

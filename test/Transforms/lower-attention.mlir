@@ -14,10 +14,13 @@
 // CHECK-DAG: %[[V:.*]] = bufferization.to_buffer %arg2 read_only
 // CHECK-DAG: %[[OUT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x4x100x64xf32>
 // CHECK-DAG: %[[KP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x64x72xf32>
-// The pack: 8 keys x 8 of D, transposed in registers, stored as 8 vectors
-// of 8 keys.
+// The pack: 8 keys x 8 of D, transposed in registers by three stages of
+// shuffles, stored as 8 vectors of 8 keys.
 // CHECK: scf.for
 // CHECK-COUNT-8: vector.load %{{.*}} : memref<1x2x100x64xf32>, vector<8xf32>
+// CHECK-COUNT-4: vector.shuffle %{{.*}}, %{{.*}} [0, 8, 1, 9, 4, 12, 5, 13]
+// CHECK-COUNT-4: vector.shuffle %{{.*}}, %{{.*}} [2, 3, 10, 11, 6, 7, 14, 15]
+// CHECK-COUNT-4: vector.shuffle %{{.*}}, %{{.*}} [4, 5, 6, 7, 12, 13, 14, 15]
 // CHECK-COUNT-8: vector.store %{{.*}}, %[[KP]][%{{.*}}] : memref<4x64x72xf32>, vector<8xf32>
 // CHECK-DAG: %[[QB:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x64xf32>
 // CHECK-DAG: %[[SB:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x72xf32>
