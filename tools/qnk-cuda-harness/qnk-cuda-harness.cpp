@@ -415,6 +415,7 @@ struct Options {
   int bench = 0;
   double atol = -1, rtol = -1, flops = 0, timeout = -1;
   int device = 0;
+  bool pin = false;
 };
 
 void usage() {
@@ -424,7 +425,7 @@ void usage() {
       "         [--ref=CPU.so [--ref-entry=NAME]] [--expect=r0.npy,...]\n"
       "         [--inputs=a.npy,...] [--seed=N] [--atol=X] [--rtol=X]\n"
       "         [--bench=N] [--flops=N] [--save=DIR] [--device=N]\n"
-      "         [--pointers=host|device] [--timeout=SECONDS]\n\n"
+      "         [--pointers=host|device] [--pin] [--timeout=SECONDS]\n\n"
       "Runs the entry `void NAME(const T *arg0, ..., T *result0, ...)` of a\n"
       "shared library built by `qnk-compile --device=cuda --shared` on seeded\n"
       "(or .npy) inputs, checks every result against the same entry of a CPU\n"
@@ -432,7 +433,8 @@ void usage() {
       "calls.\n"
       "Types: DIMSxELEMENT, e.g. 256x512xbf16; elements f32, f16, bf16, i8,\n"
       "ui8, i32. --pointers=host (default) passes host buffers, as QNK's CUDA\n"
-      "entries take them; device passes device buffers (the harness copies).\n"
+      "entries take them (--pin page-locks them first); device passes device\n"
+      "buffers (the harness copies).\n"
       "Tolerance: integers exact; floats |x - ref| <= atol + rtol*|ref|, by\n"
       "default atol = rtol = 1e-3 (f32 results) or 1e-2 (16-bit results).\n");
 }
@@ -483,6 +485,8 @@ Options parseOptions(int argc, char **argv) {
       options.flops = std::atof(v.c_str());
     } else if (value(arg, "--timeout", v)) {
       options.timeout = std::atof(v.c_str());
+    } else if (arg == "--pin") {
+      options.pin = true;
     } else if (value(arg, "--device", v)) {
       options.device = std::atoi(v.c_str());
     } else if (!arg.empty() && arg[0] != '-' && options.library.empty()) {
@@ -582,6 +586,12 @@ int main(int argc, char **argv) {
       pointers.push_back(b.bytes.data());
     for (Buffer &b : results)
       pointers.push_back(b.bytes.data());
+    // Page-locked buffers copy faster and asynchronously.
+    if (options.pin)
+      for (std::vector<Buffer> *buffers : {&inputs, &results})
+        for (Buffer &b : *buffers)
+          mgpuMemHostRegister(b.bytes.data(), b.bytes.size());
+    checkRuntime("pinning the host buffers");
   }
   auto copyResultsBack = [&] {
     if (options.pointers != "device")
@@ -668,6 +678,10 @@ int main(int argc, char **argv) {
                   options.flops / median / 1e12);
     std::printf("\n");
   }
+  if (options.pin && options.pointers == "host")
+    for (std::vector<Buffer> *buffers : {&inputs, &results})
+      for (Buffer &b : *buffers)
+        mgpuMemHostUnregister(b.bytes.data());
   if (stream) {
     for (void *d : devicePointers)
       mgpuMemFree(d, stream);

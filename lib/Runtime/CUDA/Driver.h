@@ -23,6 +23,7 @@ using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
 using CUevent = struct CUevent_st *;
+using CUmemoryPool = struct CUmemPoolHandle_st *;
 
 enum : CUresult {
   CUDA_SUCCESS = 0,
@@ -64,6 +65,7 @@ constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
 constexpr unsigned CU_EVENT_DEFAULT = 0, CU_EVENT_DISABLE_TIMING = 2;
 constexpr unsigned CU_MEM_ATTACH_GLOBAL = 1;
 constexpr int CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION = 4;
+constexpr int CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4;
 
 /// CUtensorMap: 128 opaque bytes, 64-byte aligned.
 struct alignas(64) CUtensorMap {
@@ -138,6 +140,8 @@ struct API {
     CUresult (*)(const CUlaunchConfig *, CUfunction, void **, void **))        \
   X(cuMemAllocAsync, CUresult (*)(CUdeviceptr *, size_t, CUstream))            \
   X(cuMemFreeAsync, CUresult (*)(CUdeviceptr, CUstream))                       \
+  X(cuDeviceGetDefaultMemPool, CUresult (*)(CUmemoryPool *, CUdevice))         \
+  X(cuMemPoolSetAttribute, CUresult (*)(CUmemoryPool, int, void *))            \
   X(cuTensorMapEncodeTiled,                                                    \
     CUresult (*)(CUtensorMap *, int, unsigned, void *, const uint64_t *,       \
                  const uint64_t *, const unsigned *, const unsigned *, int,    \

@@ -215,6 +215,17 @@ static std::unique_ptr<Device> initDevice(const API &api, int ordinal,
                                CU_DEVICE_ATTRIBUTE_MEMORY_POOLS_SUPPORTED,
                                device->device) == CUDA_SUCCESS)
     device->memoryPools = pools != 0;
+  // The pool hands memory back to the system at every synchronization by
+  // default, so each call of an entry that allocates would map its buffers
+  // again; keep what was freed for reuse instead (it stays reserved by the
+  // process, up to the peak it used).
+  CUmemoryPool pool = nullptr;
+  uint64_t keepAll = ~uint64_t(0);
+  if (device->memoryPools && api.cuDeviceGetDefaultMemPool &&
+      api.cuMemPoolSetAttribute &&
+      api.cuDeviceGetDefaultMemPool(&pool, device->device) == CUDA_SUCCESS)
+    api.cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
+                              &keepAll);
   // The primary context is the one the CUDA runtime (and PyTorch) use, so
   // QNK's buffers and theirs are interchangeable. It is kept for the life
   // of the process.
