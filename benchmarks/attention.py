@@ -70,7 +70,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.environ.get("QNK_BUILD", "build"))
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--target", default="host")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-reference", action="store_true")
@@ -93,7 +93,7 @@ def main():
                           args.threads)
             ref = None
             if not args.no_reference:
-                ref = qnk_ms(qnk_run, mlir, max(1, args.runs // 3), True,
+                ref = qnk_ms(qnk_run, mlir, max(2, args.runs // 10), True,
                              args.target, 1)
             results.append({"shape": name, "b": b, "h": h, "hkv": hkv, "lq": lq,
                             "lk": lk, "d": d, "causal": causal, "dtype": t,
