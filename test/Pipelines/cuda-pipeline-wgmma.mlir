@@ -13,6 +13,7 @@
 // CHECK-DAG: wgmma.fence.sync.aligned;
 // CHECK-DAG: wgmma.mma_async.sync.aligned.m64n{{(64|128|256)}}k16.f32.bf16.bf16
 // CHECK-DAG: wgmma.commit_group.sync.aligned;
+// CHECK-DAG: wgmma.wait_group.sync.aligned 1;
 // CHECK-DAG: wgmma.wait_group.sync.aligned 0;
 
 func.func @linear(%x: tensor<300x1024xbf16>, %w: tensor<512x1024xbf16>) -> tensor<300x512xf32> {

@@ -67,9 +67,12 @@ public:
 
     createSharedViews();
 
-    // K tiles are known statically: the prologue fills stages-1 buffers.
+    // K tiles are known statically: the prologue fills `ahead` buffers.
+    // wgmma keeps one group of tensor-core work in flight past the end of
+    // its K tile, so its buffer is refilled one iteration later.
     int64_t numK = (c.k + c.bk - 1) / c.bk;
-    for (int64_t s = 0; s < c.stages - 1; ++s) {
+    int64_t ahead = isWgmma ? c.stages - 2 : c.stages - 1;
+    for (int64_t s = 0; s < ahead; ++s) {
       if (s < numK)
         loadTiles(constant(s), constant(s), m0, n0);
       NVVM::CpAsyncCommitGroupOp::create(b);
@@ -93,9 +96,10 @@ public:
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       Value kt = loop.getInductionVar();
-      // Tile kt has landed (at most stages-2 younger groups in flight) and
-      // every warp is done with the buffer that the next load overwrites.
-      NVVM::CpAsyncWaitGroupOp::create(b, b.getI32IntegerAttr(c.stages - 2));
+      // Tile kt has landed (at most ahead-1 younger groups in flight) and
+      // every warp is done with the buffer that the next load overwrites
+      // (for wgmma: its group of two iterations ago has completed).
+      NVVM::CpAsyncWaitGroupOp::create(b, b.getI32IntegerAttr(ahead - 1));
       // wgmma reads shared memory through the async proxy: order the
       // cp.async writes (generic proxy) before it.
       if (isWgmma)
@@ -104,7 +108,7 @@ public:
             NVVM::SharedSpaceAttr::get(b.getContext(),
                                        NVVM::SharedSpace::shared_cta));
       gpu::BarrierOp::create(b);
-      Value next = add(kt, c.stages - 1);
+      Value next = add(kt, ahead);
       Value inRange = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, next,
                                             constant(numK));
       auto ifLoad = scf::IfOp::create(b, inRange, /*withElse=*/false);
@@ -124,6 +128,7 @@ public:
     }
     SmallVector<Value> results(loop.getResults());
     if (isWgmma) {
+      NVVM::WgmmaWaitGroupSyncOp::create(b, b.getI64IntegerAttr(0));
       // The m64nBN accumulators as BN/8 tiles of four.
       Value acc = results[0];
       results.clear();
@@ -384,8 +389,9 @@ private:
   }
 
   /// One K tile from buffer `stage` with wgmma: warpgroup g multiplies rows
-  /// 64g..64g+63 of A by all of B, BK/16 instructions, then waits for them
-  /// (the buffer is refilled after the next barrier).
+  /// 64g..64g+63 of A by all of B, BK/16 instructions in one group, then
+  /// waits for the previous tile's group (so the loads of the next K tile
+  /// overlap this one's tensor-core work).
   Value multiplyStageWgmma(Value stage, Value warp, Value acc) {
     auto i64 = [&](Value index) {
       return arith::IndexCastUIOp::create(b, b.getI64Type(), index).getResult();
@@ -421,7 +427,7 @@ private:
           NVVM::MMAIntOverflowAttr{});
     }
     NVVM::WgmmaGroupSyncAlignedOp::create(b);
-    NVVM::WgmmaWaitGroupSyncOp::create(b, b.getI64IntegerAttr(0));
+    NVVM::WgmmaWaitGroupSyncOp::create(b, b.getI64IntegerAttr(1));
     return acc;
   }
 

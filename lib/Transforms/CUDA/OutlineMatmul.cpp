@@ -85,6 +85,8 @@ std::string MatmulKernelConfig::problem() const {
       return "wgmma kernels take warps = 4*G,1 and BM = 64*G";
     if (bk * eb != 128 || bn > 256)
       return "wgmma kernels take BK of 128 bytes and BN <= 256";
+    if (stages < 3)
+      return "wgmma kernels take at least 3 stages";
   }
   return {};
 }
@@ -179,10 +181,10 @@ MatmulKernelConfig chooseConfig(int64_t m, int64_t n, int64_t k,
     c.bk = kBytes / elementBytes;
   };
   if (mma == MmaKind::WgmmaM64K16Float)
-    pick({{128, 256, 8, 1, 3},
-          {128, 128, 8, 1, 4},
-          {64, 128, 4, 1, 4},
-          {64, 64, 4, 1, 4}},
+    pick({{128, 256, 8, 1, 4},
+          {128, 128, 8, 1, 5},
+          {64, 128, 4, 1, 5},
+          {64, 64, 4, 1, 6}},
          128);
   else if (m <= 16)
     pick({{16, 32, 1, 2, 4}}, 512);
