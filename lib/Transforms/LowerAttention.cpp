@@ -15,10 +15,11 @@
 //
 // The rows of a tile are the (query head, query) pairs of one GQA group:
 // every head of the group reads the same K/V tile. K is transposed into
-// [D][Nk] panels (and V widened to f32, rows padded) once per call when
-// several row tiles share it, or tile by tile into per-thread scratch when
-// one row tile per head reads it (decode), so that the pack is never a pass
-// of its own over memory there.
+// [D][Nk] panels once per call when several row tiles share it, or tile by
+// tile into per-thread scratch when one row tile per head reads it (decode),
+// so that the pack is never a pass of its own over memory there; V is read
+// in place (bf16/f16 widened as loaded) unless several row tiles would
+// widen it again and again, or its rows are not whole vectors.
 //
 // It runs on tensors ahead of bufferization, writing into fresh buffers
 // (bufferization.to_tensor restrict), like qnk-lower-softmax.
@@ -67,7 +68,7 @@ struct Plan {
   int64_t tilesPerSplit;
   int64_t dvPad; // dv rounded up to whole vectors (V and O scratch)
   bool packOnce; // K/V packed once per call (else per tile, per thread)
-  bool vDirect;  // V read in place (f32, whole vectors)
+  bool vDirect;  // V read in place (whole vectors; bf16/f16 widened there)
   bool causal, useFma;
   float scale;
 
@@ -120,7 +121,10 @@ struct Plan {
     splits = ceilDiv(keyTiles, tilesPerSplit);
     packOnce = rowTiles > 1;
     Type elt = qTy.getElementType();
-    vDirect = elt.isF32() && dv % lanes == 0;
+    // V is read in place when its rows are whole vectors and it is f32, or
+    // when each V tile is read by one row tile only (decode): widening it
+    // as it is loaded then saves the pack's store and reload.
+    vDirect = dv % lanes == 0 && (elt.isF32() || !packOnce);
     dvPad = roundUp(dv, lanes);
   }
 };
@@ -589,9 +593,9 @@ struct AttentionLowering {
               Value col = idx((c0 + vv) * p.lanes);
               vvec.push_back(
                   p.vDirect
-                      ? vector::LoadOp::create(
-                            b, loc, vf32, v,
-                            ValueRange{bi, hkv, add(mul(kt, p.nk), jl), col})
+                      ? loadVec(
+                            v, ValueRange{bi, hkv, add(mul(kt, p.nk), jl), col},
+                            p.lanes)
                       : vector::LoadOp::create(b, loc, vf32, vBuf,
                                                ValueRange{vSlot, jl, col}));
             }

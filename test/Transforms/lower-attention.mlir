@@ -76,18 +76,23 @@ func.func @gqa_causal(%q: tensor<1x4x100x64xf32>, %k: tensor<1x2x100x64xf32>, %v
 
 // -----
 
-// MQA decode (one row tile, of the 4 query heads) on two threads: K and V
-// (bf16) are packed tile by tile into per-thread scratch inside the key
-// loop, the key tiles are split in two, and the partial (m, l, O) of each
-// split are combined after the parallel loop.
+// MQA decode (one row tile, of the 4 query heads) on two threads: K (bf16)
+// is packed tile by tile into per-thread scratch inside the key loop, V is
+// read in place and widened as it is loaded (each tile is read by one row
+// tile only), the key tiles are split in two, and the partial (m, l, O) of
+// each split are combined after the parallel loop.
 // PAR-LABEL: func @decode
 // PAR: %[[PO:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x4x128xf32>
 // PAR: %[[PM:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x4xf32>
 // PAR: scf.parallel
-// PAR-DAG: memref.alloc() {alignment = 64 : i64} : memref<1x128x96xf32>
-// PAR-DAG: memref.alloc() {alignment = 64 : i64} : memref<1x96x128xf32>
+// PAR: %[[KS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x128x96xf32>
+// PAR-NOT: memref.alloc
 // PAR: scf.for
 // PAR: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
+// PAR: vector.load %[[KS]]
+// PAR: math.fma
+// PAR: vector.load %{{.*}} : memref<1x1x1000x128xbf16>, vector<16xbf16>
+// PAR: arith.extf %{{.*}} : vector<16xbf16> to vector<16xf32>
 // PAR: math.fma
 // PAR: scf.reduce
 // The combine: the max of the splits' maxes, weights exp(m_s - M).

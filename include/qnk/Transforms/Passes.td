@@ -356,8 +356,12 @@ def QNKLowerAttention : Pass<"qnk-lower-attention"> {
   let description = [{
     Rewrites each `qnk.attention` (on tensors, ahead of bufferization) into
     a flash-attention loop nest for the module's `#qnk.cpu_target`. K is
-    packed once per call, transposed into panels of one key tile (`[D][Nk]`,
-    f32), and V widened to f32 with its rows padded to whole tiles; then,
+    transposed into f32 panels of one key tile (`[D][Nk]`, 8x8 blocks by
+    shuffles): once per call when several row tiles read it, else tile by
+    tile into per-thread scratch inside the key loop (decode). V is read in
+    place (widened as loaded) unless several row tiles read it as bf16/f16
+    or its rows are not whole vectors: then it is packed once, widened to
+    f32 and padded. Then,
     for each work item (batch, key/value head, tile of rows; the rows of a
     tile are the (query head, query) pairs of one GQA group, so the heads
     that share K and V share their loads), the K/V tiles stream past a
