@@ -556,7 +556,9 @@ public:
   DotBuilder(OpBuilder &b, PackedMatmulOp op)
       : b(b), loc(op.getLoc()), kernel(op.getKernel()), a(op.getA()),
         bm(op.getB()), c(op.getInit()), aGroupScale(op.getAGroupScale()),
-        bGroupScale(op.getBGroupScale()) {
+        bGroupScale(op.getBGroupScale()), aScale(op.getAScale()),
+        bScale(op.getBScale()), bias(op.getBias()),
+        activation(op.getActivation()) {
     vl = kernel.getVectorLength();
     f32Vec = VectorType::get({vl}, b.getF32Type());
     if (op.hasGroupScales())
@@ -700,16 +702,37 @@ private:
       for (int64_t j = 0; j < nb; ++j) {
         Value sum = vector::ReductionOp::create(
             b, loc, vector::CombiningKind::ADD, totals[i * nb + j]);
+        sum = finish(sum, ib.add(m0, ib.c(i)), ib.add(n0, ib.c(j)));
         memref::StoreOp::create(
             b, loc, sum, c,
             ValueRange{ib.add(m0, ib.c(i)), ib.add(n0, ib.c(j))});
       }
   }
 
+  /// The epilogue of one output, in the reference's order: times the row
+  /// scale, times the column scale, plus the bias, then the activation.
+  Value finish(Value v, Value row, Value col) {
+    auto load = [&](Value buf, Value idx) -> Value {
+      bool rank0 = cast<MemRefType>(buf.getType()).getRank() == 0;
+      return memref::LoadOp::create(b, loc, buf,
+                                    rank0 ? ValueRange{} : ValueRange{idx});
+    };
+    if (aScale) {
+      v = arith::MulFOp::create(b, loc, v, load(aScale, row));
+      v = arith::MulFOp::create(b, loc, v, load(bScale, col));
+    }
+    if (bias)
+      v = arith::AddFOp::create(b, loc, v, load(bias, col));
+    if (activation)
+      v = applyActivation(b, loc, *activation, v);
+    return v;
+  }
+
   OpBuilder &b;
   Location loc;
   NanoKernelAttr kernel;
-  Value a, bm, c, aGroupScale, bGroupScale;
+  Value a, bm, c, aGroupScale, bGroupScale, aScale, bScale, bias;
+  std::optional<Activation> activation;
   int64_t vl, group = 0;
   VectorType f32Vec;
 };

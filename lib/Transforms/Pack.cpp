@@ -54,7 +54,10 @@ LogicalResult packAsDot(MatmulOp op, CPUTargetAttr target,
                         RewriterBase &rewriter) {
   auto aTy = cast<RankedTensorType>(op.getA().getType());
   auto cTy = cast<RankedTensorType>(op.getC().getType());
-  if (!op.getTransposeB() || op.getTransposeA() || op.hasEpilogue())
+  // The epilogue runs on each output as its lanes are summed; output
+  // quantization is an element-wise step after the kernel (decomposed
+  // earlier in the CPU pipeline).
+  if (!op.getTransposeB() || op.getTransposeA() || op.getOutScale())
     return failure();
   FailureOr<NanoKernelAttr> kernel = selectDotKernel(
       target, aTy.getElementType(), getElementTypeOrSelf(op.getB()),
@@ -76,6 +79,13 @@ LogicalResult packAsDot(MatmulOp op, CPUTargetAttr target,
   mm.getAGroupScaleMutable().assign(sa ? ValueRange{sa} : ValueRange{});
   mm.getBGroupScaleMutable().assign(sb ? ValueRange{sb} : ValueRange{});
   mm.setGroupSizeAttr(op.getGroupSizeAttr());
+  auto assign = [](MutableOperandRange range, Value v) {
+    range.assign(v ? ValueRange{v} : ValueRange{});
+  };
+  assign(mm.getAScaleMutable(), op.getAScale());
+  assign(mm.getBScaleMutable(), op.getBScale());
+  assign(mm.getBiasMutable(), op.getBias());
+  mm.setActivationAttr(op.getActivationAttr());
   rewriter.replaceOp(op, mm.getResult()[0]);
   return success();
 }

@@ -329,9 +329,16 @@ void tileDot(OpBuilder &b, PackedMatmulOp op, int64_t threads) {
   Value sb = op.getBGroupScale();
   if (sb)
     sb = view(b, loc, sb, {ib.c(0), jc}, {ib.dim(sb, 0), ncur});
+  // Per-column epilogue operands follow the block's columns.
+  auto columns = [&](Value v) -> Value {
+    if (!v || cast<MemRefType>(v.getType()).getRank() == 0)
+      return v;
+    return view(b, loc, v, {jc}, {ncur});
+  };
   PackedMatmulOp::create(b, loc, TypeRange{}, op.getA(), bv, cv, Value(),
-                         Value(), Value(), Value(), op.getAGroupScale(), sb,
-                         kernel, op.getAccumulate(), op.getActivationAttr(),
+                         op.getAScale(), columns(op.getBScale()),
+                         columns(op.getBias()), op.getAGroupScale(), sb, kernel,
+                         op.getAccumulate(), op.getActivationAttr(),
                          op.getGroupSizeAttr());
 }
 

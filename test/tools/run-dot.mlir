@@ -13,12 +13,17 @@
 // RUN: qnk-run %s -e f32_linear --verify | FileCheck %s
 // RUN: qnk-run %s -e odd_k --verify | FileCheck %s
 // RUN: qnk-run %s -e rows11 --verify --threads=2 | FileCheck %s
+// RUN: qnk-run %s -e w4a16_bias_silu --verify --threads=2 --dump-asm=%t.silu.s | FileCheck %s
+// RUN: FileCheck %s --check-prefix=NOLIBM < %t.silu.s
+// RUN: qnk-run %s -e w8_dequant_gelu --verify | FileCheck %s
 // RUN: qnk-opt %s --qnk-cpu-pipeline=target=x86-64-v3 --mlir-print-ir-after=qnk-pack -o /dev/null 2>&1 | FileCheck %s --check-prefix=PACK
 // RUN: qnk-opt %s --qnk-cpu-pipeline=target=x86-64-v3 --mlir-print-ir-after=qnk-compose-nanokernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=IR
 
 // CHECK: verified: max_abs_err={{[0-9.]+e[-+][0-9]+}} max_rel_err=
 // ASM: vfmadd{{[0-9]+}}ps {{.*}}%{{[yz]}}mm
 // ASM: vcvtdq2ps
+// NOLIBM-NOT: {{call.*(exp|erf|tanh)}}
+// NOLIBM: vfmadd
 
 // The weights go to the kernel unpacked; only the scales are converted.
 // PACK-LABEL: func.func @w4a16_groups(
@@ -29,6 +34,8 @@
 // PACK: qnk.pack
 // PACK-NOT: dot_f32
 // PACK: return
+// PACK-LABEL: func.func @w4a16_bias_silu(
+// PACK: kernel = <dot_f32, {{.*}}> {{.*}}bias({{.*}}) activation(silu) b_group_scale
 
 // Nibbles are widened and multiplied in registers; each group's lane sums
 // are scaled into the totals, whose lanes are summed once per output.
@@ -81,4 +88,15 @@ func.func @odd_k(%x: tensor<1x100xbf16>, %w: tensor<16x100xi4>) -> tensor<1x16xf
 func.func @rows11(%x: tensor<11x64xbf16>, %w: tensor<20x64xi4>, %s: tensor<20x2xf16>) -> tensor<11x20xf32> {
   %y = qnk.matmul %x, %w transpose_b b_group_scale(%s : tensor<20x2xf16>) group_size = 32 : tensor<11x64xbf16>, tensor<20x64xi4> -> tensor<11x20xf32>
   return %y : tensor<11x20xf32>
+}
+
+// Epilogues run on each output as its lanes are summed.
+func.func @w4a16_bias_silu(%x: tensor<2x128xbf16>, %w: tensor<30x128xi4>, %s: tensor<30x4xf16>, %bias: tensor<30xf32>) -> tensor<2x30xf32> {
+  %y = qnk.matmul %x, %w transpose_b b_group_scale(%s : tensor<30x4xf16>) group_size = 32 bias(%bias : tensor<30xf32>) activation(silu) : tensor<2x128xbf16>, tensor<30x128xi4> -> tensor<2x30xf32>
+  return %y : tensor<2x30xf32>
+}
+
+func.func @w8_dequant_gelu(%x: tensor<1x64xf32>, %w: tensor<21x64xi8>, %sx: tensor<f32>, %sw: tensor<21xf32>) -> tensor<1x21xf32> {
+  %y = qnk.matmul %x, %w transpose_b dequantize(%sx, %sw : tensor<f32>, tensor<21xf32>) activation(gelu) : tensor<1x64xf32>, tensor<21x64xi8> -> tensor<1x21xf32>
+  return %y : tensor<1x21xf32>
 }

@@ -508,10 +508,9 @@ LogicalResult PackedMatmulOp::verify() {
                          "or 1");
   if (kernel.getKind() == NanoKernelKind::dot_f32) {
     // Rows of A [M, K] against rows of B [N, K], both widened in registers.
-    if (isBatched() || hasEpilogue() || aTy.getRank() != 2 ||
-        bTy.getRank() != 2)
+    if (isBatched() || getLast() || aTy.getRank() != 2 || bTy.getRank() != 2)
       return emitOpError("dot_f32 takes unbatched A [M, K] and B [N, K] "
-                         "and no epilogue");
+                         "and applies its epilogue always");
     Type a = aTy.getElementType(), b = bTy.getElementType();
     if (!(a.isF32() || a.isBF16() || a.isF16()) ||
         !(b.isF32() || b.isBF16() || b.isF16() || isStorageInt(b)) ||
