@@ -125,6 +125,7 @@ static llvm::StringRef getCType(ElementType type) {
     return "uint16_t";
   case ElementType::F8E4M3FN:
   case ElementType::F8E5M2:
+  case ElementType::F8E8M0FNU:
     return "uint8_t"; // fp8 bit patterns
   case ElementType::I8:
     return "int8_t";
@@ -132,6 +133,7 @@ static llvm::StringRef getCType(ElementType type) {
     return "uint8_t";
   case ElementType::I4:
   case ElementType::UI4:
+  case ElementType::F4E2M1FN:
     return "uint8_t"; // two elements per byte, the even one in the low nibble
   case ElementType::I32:
     return "int32_t";

@@ -52,7 +52,7 @@ static FailureOr<TensorSpec> readBoundaryType(Type type, Location loc,
                           << tensorType.getElementType()
                           << " (supported: f32, bf16, f16, f8E4M3FN, f8E5M2, "
                              "i8, ui8, i4, ui4, "
-                             "i32)";
+                             "i32, f4E2M1FN, f8E8M0FNU)";
   return TensorSpec{*elementType, llvm::to_vector(tensorType.getShape())};
 }
 

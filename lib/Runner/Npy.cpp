@@ -37,7 +37,10 @@ static llvm::StringRef getDescr(ElementType type) {
     return "<f2";
   case ElementType::F8E4M3FN:
   case ElementType::F8E5M2:
-    return "|V1"; // as np.save writes ml_dtypes' fp8 arrays
+  case ElementType::F8E8M0FNU:
+  case ElementType::F4E2M1FN:
+    // As np.save writes ml_dtypes' fp8 and fp4 arrays (one fp4 code a byte).
+    return "|V1";
 
   case ElementType::I8:
   case ElementType::I4: // one element per byte in the file
@@ -61,13 +64,19 @@ parseDescr(llvm::StringRef descr, std::optional<ElementType> opaqueByte) {
     return ElementType::F8E4M3FN;
   if (descr == "float8_e5m2")
     return ElementType::F8E5M2;
+  if (descr == "float8_e8m0fnu")
+    return ElementType::F8E8M0FNU;
+  if (descr == "float4_e2m1fn")
+    return ElementType::F4E2M1FN;
   // ml_dtypes' fp8 arrays: np.save writes one opaque byte ('<V1' or '|V1',
   // or '<f1', by numpy version), the same for both formats.
   if ((descr == "|V1" || descr == "<V1" || descr == "V1" || descr == "<f1" ||
        descr == "|f1") &&
       opaqueByte &&
       (*opaqueByte == ElementType::F8E4M3FN ||
-       *opaqueByte == ElementType::F8E5M2))
+       *opaqueByte == ElementType::F8E5M2 ||
+       *opaqueByte == ElementType::F8E8M0FNU ||
+       *opaqueByte == ElementType::F4E2M1FN))
     return opaqueByte;
   // 4-bit arrays hold one element per byte: ml_dtypes' int4/uint4 (saved as
   // an opaque byte) or plain int8/uint8 arrays.
@@ -256,6 +265,7 @@ qnk::runner::readNpy(llvm::StringRef path,
       return fail("the header describes " + llvm::Twine(n) +
                   " one-byte elements but the file holds " +
                   llvm::Twine(bytes.size() - dataOffset) + " bytes");
+    // fp4 bytes hold the code (0..15), like ui4.
     bool isSigned = type.elementType == ElementType::I4;
     array.tensor = Tensor(type);
     for (size_t i = 0; i < n; ++i) {
@@ -314,7 +324,9 @@ llvm::Error qnk::runner::writeNpy(llvm::StringRef path, const Tensor &tensor) {
   out << dict;
   if (isPacked4Bit(type.elementType)) {
     for (int64_t i = 0, e = type.getNumElements(); i < e; ++i)
-      out << char(int(tensor.getAsDouble(i)));
+      out << char(type.elementType == ElementType::F4E2M1FN
+                      ? (tensor.data()[i / 2] >> (4 * (i % 2))) & 0xF
+                      : int(tensor.getAsDouble(i)));
   } else {
     out.write(reinterpret_cast<const char *>(tensor.data()),
               size_t(tensor.getSizeInBytes()));

@@ -43,6 +43,10 @@ llvm::StringRef qnk::runner::getElementTypeName(ElementType type) {
     return "ui4";
   case ElementType::I32:
     return "i32";
+  case ElementType::F4E2M1FN:
+    return "f4E2M1FN";
+  case ElementType::F8E8M0FNU:
+    return "f8E8M0FNU";
   }
   llvm_unreachable("unknown element type");
 }
@@ -57,30 +61,42 @@ int64_t qnk::runner::getElementBitWidth(ElementType type) {
     return 16;
   case ElementType::F8E4M3FN:
   case ElementType::F8E5M2:
+  case ElementType::F8E8M0FNU:
   case ElementType::I8:
   case ElementType::UI8:
     return 8;
   case ElementType::I4:
   case ElementType::UI4:
+  case ElementType::F4E2M1FN:
     return 4;
   }
   llvm_unreachable("unknown element type");
 }
 
-/// LLVM's reference semantics of the fp8 formats.
+/// LLVM's reference semantics of the fp8 and fp4 formats.
 static const llvm::fltSemantics &fp8Semantics(ElementType type) {
-  return type == ElementType::F8E4M3FN ? llvm::APFloat::Float8E4M3FN()
-                                       : llvm::APFloat::Float8E5M2();
+  switch (type) {
+  case ElementType::F8E4M3FN:
+    return llvm::APFloat::Float8E4M3FN();
+  case ElementType::F8E8M0FNU:
+    return llvm::APFloat::Float8E8M0FNU();
+  case ElementType::F4E2M1FN:
+    return llvm::APFloat::Float4E2M1FN();
+  default:
+    return llvm::APFloat::Float8E5M2();
+  }
 }
 
 bool qnk::runner::isPacked4Bit(ElementType type) {
-  return type == ElementType::I4 || type == ElementType::UI4;
+  return type == ElementType::I4 || type == ElementType::UI4 ||
+         type == ElementType::F4E2M1FN;
 }
 
 bool qnk::runner::isFloatingPoint(ElementType type) {
   return type == ElementType::F32 || type == ElementType::BF16 ||
          type == ElementType::F16 || type == ElementType::F8E4M3FN ||
-         type == ElementType::F8E5M2;
+         type == ElementType::F8E5M2 || type == ElementType::F4E2M1FN ||
+         type == ElementType::F8E8M0FNU;
 }
 
 std::optional<ElementType> qnk::runner::getElementType(mlir::Type type) {
@@ -94,6 +110,10 @@ std::optional<ElementType> qnk::runner::getElementType(mlir::Type type) {
     return ElementType::F8E4M3FN;
   if (mlir::isa<mlir::Float8E5M2Type>(type))
     return ElementType::F8E5M2;
+  if (mlir::isa<mlir::Float4E2M1FNType>(type))
+    return ElementType::F4E2M1FN;
+  if (mlir::isa<mlir::Float8E8M0FNUType>(type))
+    return ElementType::F8E8M0FNU;
   if (auto intType = mlir::dyn_cast<mlir::IntegerType>(type)) {
     if (intType.getWidth() == 8)
       return intType.isUnsigned() ? ElementType::UI8 : ElementType::I8;
@@ -246,7 +266,12 @@ double Tensor::getAsDouble(int64_t i) const {
   }
   case ElementType::F8E4M3FN:
   case ElementType::F8E5M2:
+  case ElementType::F8E8M0FNU:
     return llvm::APFloat(fp8Semantics(type.elementType), llvm::APInt(8, *p))
+        .convertToDouble();
+  case ElementType::F4E2M1FN:
+    return llvm::APFloat(fp8Semantics(type.elementType),
+                         llvm::APInt(4, getNibble(p, i)))
         .convertToDouble();
   case ElementType::I8:
     return double(int8_t(*p));
@@ -337,15 +362,20 @@ void qnk::runner::fillRandom(Tensor &tensor, uint64_t seed, uint64_t stream) {
       break;
     }
     case ElementType::F8E4M3FN:
-    case ElementType::F8E5M2: {
+    case ElementType::F8E5M2:
+    case ElementType::F4E2M1FN: {
       // Round to nearest even, as every fp8 quantizer does.
       llvm::APFloat f(uniform);
       bool lost;
       f.convert(fp8Semantics(tensor.getType().elementType),
                 llvm::APFloat::rmNearestTiesToEven, &lost);
-      p[i] = uint8_t(f.bitcastToAPInt().getZExtValue());
+      tensor.setInteger(i, int64_t(f.bitcastToAPInt().getZExtValue()));
       break;
     }
+    case ElementType::F8E8M0FNU:
+      // Scales 2^-8 .. 2^7: codes 119 .. 134, never NaN.
+      p[i] = uint8_t(119 + (bits >> 60));
+      break;
     case ElementType::I8:
     case ElementType::UI8:
       p[i] = uint8_t(bits >> 56);

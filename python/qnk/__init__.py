@@ -20,6 +20,7 @@ from ._errors import CompileError, QNKError, ToolNotFoundError
 from ._kernel import Kernel, TensorSpec
 from ._tools import find_compiler_driver, find_tool
 from ._types import DTYPES
+from . import ggml  # noqa: E402 (llama.cpp block layouts, numpy only)
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,7 @@ __all__ = [
     "cpu_pipeline",
     "find_compiler_driver",
     "find_tool",
+    "ggml",
     "ir_after_each_pass",
     "load",
     "matmul",

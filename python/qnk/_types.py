@@ -24,6 +24,10 @@ DTYPES: dict[str, np.dtype] = {
     "i4": np.dtype(ml_dtypes.int4),
     "ui4": np.dtype(ml_dtypes.uint4),
     "i32": np.dtype(np.int32),
+    # OCP MX types: E2M1 values (packed two per byte like i4) and E8M0
+    # scales (one byte each).
+    "f4E2M1FN": np.dtype(ml_dtypes.float4_e2m1fn),
+    "f8E8M0FNU": np.dtype(ml_dtypes.float8_e8m0fnu),
 }
 
 _BY_DTYPE: dict[np.dtype, str] = {dtype: name for name, dtype in DTYPES.items()}
@@ -33,7 +37,7 @@ FLOAT_TYPES = frozenset({"f32", "bf16", "f16", "f8E4M3FN", "f8E5M2"})
 #: Element types that accumulate in i32 in a qnk.matmul.
 INT_TYPES = frozenset({"i8", "ui8", "i4", "ui4"})
 #: Element types stored two per byte.
-PACKED_4BIT_TYPES = frozenset({"i4", "ui4"})
+PACKED_4BIT_TYPES = frozenset({"i4", "ui4", "f4E2M1FN"})
 
 
 def pack_4bit(array: np.ndarray) -> np.ndarray:
@@ -48,10 +52,12 @@ def pack_4bit(array: np.ndarray) -> np.ndarray:
 def unpack_4bit(packed: np.ndarray, shape: tuple[int, ...],
                 dtype: np.dtype) -> np.ndarray:
     """The inverse of :func:`pack_4bit`: one element per byte, as ``dtype``
-    (ml_dtypes.int4 or uint4)."""
+    (ml_dtypes.int4, uint4 or float4_e2m1fn)."""
     n = math.prod(shape)
     nibbles = np.empty(2 * packed.size, np.uint8)
     nibbles[0::2], nibbles[1::2] = packed & 0xF, packed >> 4
+    if dtype == np.dtype(ml_dtypes.float4_e2m1fn):
+        return nibbles[:n].view(dtype).reshape(shape)  # the codes, as bits
     values = nibbles[:n].astype(np.int8)
     if dtype == np.dtype(ml_dtypes.int4):
         values = np.where(values >= 8, values - 16, values).astype(np.int8)

@@ -108,7 +108,7 @@ func.func @dynamic_result(%a: tensor<4xf32>) -> tensor<?xf32> {
 }
 
 // RUN: not qnk-run %s -e f64 2>&1 | FileCheck %s --check-prefix=F64
-// F64: error: argument 0 of 'f64' has unsupported element type 'f64' (supported: f32, bf16, f16, f8E4M3FN, f8E5M2, i8, ui8, i4, ui4, i32)
+// F64: error: argument 0 of 'f64' has unsupported element type 'f64' (supported: f32, bf16, f16, f8E4M3FN, f8E5M2, i8, ui8, i4, ui4, i32, f4E2M1FN, f8E8M0FNU)
 func.func @f64(%a: tensor<4xf64>) -> tensor<4xf64> {
   return %a : tensor<4xf64>
 }

@@ -63,15 +63,17 @@ enum class ElementType {
   UI8,
   I4,
   UI4,
-  I32
+  I32,
+  F4E2M1FN,
+  F8E8M0FNU
 };
 
-/// `f32`, `bf16`, `f16`, `f8E4M3FN`, `f8E5M2`, `i8`, `ui8`, `i4`, `ui4` or
-/// `i32`: the MLIR spelling.
+/// `f32`, `bf16`, `f16`, `f8E4M3FN`, `f8E5M2`, `i8`, `ui8`, `i4`, `ui4`,
+/// `i32`, `f4E2M1FN` or `f8E8M0FNU`: the MLIR spelling.
 llvm::StringRef getElementTypeName(ElementType type);
 /// Bits per element in memory: 4-bit types are packed two per byte.
 int64_t getElementBitWidth(ElementType type);
-/// True for `i4` and `ui4`.
+/// True for `i4`, `ui4` and `f4E2M1FN`.
 bool isPacked4Bit(ElementType type);
 bool isFloatingPoint(ElementType type);
 /// The element type for an MLIR type, or nothing if it cannot cross the

@@ -3,13 +3,14 @@ clauses and group scales), quantize/dequantize and softmax programs through the 
 pipeline, compared with the reference lowering by `qnk-run --verify`.
 
 Shapes include 1, primes and non-multiples of every register block; types,
-transposes, batch dimensions, scale schemes, epilogues, masks, targets and
-thread counts vary. Each case is reproducible from (--seed, case index): a
+transposes, batch dimensions, scale schemes and types (fp4, E8M0 and E4M3
+block scales, MX and NVFP4 block quantization), epilogues, masks, targets
+and thread counts vary. Each case is reproducible from (--seed, case index): a
 failure prints both (rerun one with --only) and the program, which is a
 complete input for qnk-run, then the program with its dimensions shrunk as
 far as the mismatch persists.
 
-  differential.py --qnk-run PATH --cases N --seed S [--targets a,b]
+  differential.py --qnk-run PATH --cases N --seed S [--targets a,b] [--quant]
 """
 import argparse
 import os
@@ -28,6 +29,10 @@ DIMS = [1, 2, 3, 5, 7, 13, 16, 17, 31, 37, 64, 97, 129, 257]
 
 ACTIVATIONS = ["relu", "gelu", "gelu_tanh", "silu"]
 STORAGE = ["i8", "ui8", "i4", "ui4", "f8E4M3FN", "f8E5M2"]
+#: What qnk.quantize / dequantize store beyond the epilogue's types, and the
+#: scale types they read (exact in f32).
+QUANT_STORAGE = STORAGE + ["f4E2M1FN"]
+SCALE_TYPES = ["f32", "f32", "f16", "bf16", "f8E8M0FNU", "f8E4M3FN"]
 
 
 def tensor(shape, elt):
@@ -70,6 +75,35 @@ def epilogue_program(rng):
     return (f"func.func @mm({', '.join(args)}) -> {c_ty} {{\n"
             f"  %c = qnk.matmul %a, %b{flags} {' '.join(clauses)} : {a_ty}, "
             f"{b_ty} -> {c_ty}\n  return %c : {c_ty}\n}}\n")
+
+
+def mx_program(rng):
+    """qnk.mx_quantize (MXFP8, MXFP4 or NVFP4), optionally dequantized back
+    by its block scales."""
+    rank = rng.choice([1, 2, 3])
+    block = rng.choice([16, 32])
+    shape = [rng.choice([1, 2, 3, 5]) for _ in range(rank - 1)]
+    shape.append(block * rng.choice([1, 2, 3]))
+    sshape = shape[:-1] + [shape[-1] // block]
+    nvfp4 = rng.random() < 0.3
+    elt = "f4E2M1FN" if nvfp4 else rng.choice(["f8E4M3FN", "f8E5M2", "f4E2M1FN"])
+    selt = "f8E4M3FN" if nvfp4 else "f8E8M0FNU"
+    real = rng.choice(["f32", "bf16", "f16"])
+    x, q, s = tensor(shape, real), tensor(shape, elt), tensor(sshape, selt)
+    args = [f"%x: {x}"] + (["%g: tensor<f32>"] if nvfp4 else [])
+    operands = "%x, %g" if nvfp4 else "%x"
+    types = f"{x}, tensor<f32>" if nvfp4 else x
+    body = (f"  %q, %s = qnk.mx_quantize {operands} block_size = {block} : "
+            f"{types} -> {q}, {s}\n")
+    if rng.random() < 0.5:
+        y = tensor(shape, "f32")
+        body += (f"  %y = qnk.dequantize %q, %s axis = {rank - 1} group_size = "
+                 f"{block} : {q}, {s} -> {y}\n")
+        results, ret = y, f"%y : {y}"
+    else:
+        results, ret = f"{q}, {s}", f"%q, %s : {q}, {s}"
+    return (f"func.func @mm({', '.join(args)}) -> ({results}) {{\n{body}"
+            f"  return {ret}\n}}\n")
 
 
 #: Operand pairs of group-scaled matmuls: integers, float activations with
@@ -118,10 +152,13 @@ def group_program(rng):
 
 
 def quant_program(rng):
-    """qnk.quantize or qnk.dequantize with a random scale scheme."""
+    """qnk.quantize or qnk.dequantize with a random scale scheme (or, one
+    time in three, a block-scaled qnk.mx_quantize)."""
+    if rng.random() < 1 / 3:
+        return mx_program(rng)
     rank = rng.choice([1, 2, 3])
     shape = [rng.choice([1, 2, 3, 5, 7, 16, 33]) for _ in range(rank)]
-    storage = rng.choice(STORAGE)
+    storage = rng.choice(QUANT_STORAGE)
     scheme = rng.choice(["tensor", "axis", "group"])
     axis = rng.randrange(rank)
     attrs, scale = "", ()
@@ -137,8 +174,9 @@ def quant_program(rng):
     quantize = rng.random() < 0.5
     src_ty = tensor(shape, real if quantize else storage)
     dst_ty = tensor(shape, storage if quantize else "f32")
-    args = [f"%x: {src_ty}", f"%s: {tensor(scale, 'f32')}"]
-    operands, types = "%x, %s", [src_ty, tensor(scale, "f32")]
+    scale_ty = tensor(scale, "f32" if zp else rng.choice(SCALE_TYPES))
+    args = [f"%x: {src_ty}", f"%s: {scale_ty}"]
+    operands, types = "%x, %s", [src_ty, scale_ty]
     if zp:
         args.append(f"%z: {tensor(scale, 'i32')}")
         operands += ", %z"
@@ -149,7 +187,9 @@ def quant_program(rng):
             f"  return %r : {dst_ty}\n}}\n")
 
 
-def program(rng):
+def program(rng, only_quant=False):
+    if only_quant:
+        return quant_program(rng)
     kind = rng.random()
     if kind < 0.15:
         return epilogue_program(rng)
@@ -249,6 +289,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--targets", default="host,znver3")
     ap.add_argument("--only", type=int, help="run just this case index")
+    ap.add_argument("--quant", action="store_true",
+                    help="only quantization programs (quantize, dequantize, "
+                    "block-scaled)")
     ap.add_argument("--qnk-run-arg", action="append", default=[],
                     help="an extra qnk-run argument (repeatable)")
     args = ap.parse_args()
@@ -259,7 +302,7 @@ def main():
         cases = [args.only] if args.only is not None else range(args.cases)
         for i in cases:
             rng = random.Random(args.seed * 1000003 + i)
-            src = program(rng)
+            src = program(rng, args.quant)
             target = rng.choice(targets)
             threads = rng.choice([1, 1, 2])
             path = os.path.join(tmp, f"case{i}.mlir")

@@ -11,6 +11,19 @@ bool qnk::isQuantizedStorageType(Type t) {
   return isStorageInt(t) || isa<Float8E4M3FNType, Float8E5M2Type>(t);
 }
 
+/// Storage types of qnk.quantize / qnk.dequantize: those of the matmul
+/// epilogue plus fp4 (E2M1).
+static bool isQuantizeStorageType(Type t) {
+  return isQuantizedStorageType(t) || isa<Float4E2M1FNType>(t);
+}
+
+/// Scale element types: f32, and the exact-in-f32 formats that block-scaled
+/// weights come with (f16 for llama.cpp, E8M0 for MX, E4M3 for NVFP4).
+static bool isScaleElementType(Type t) {
+  return t.isF32() || t.isF16() || t.isBF16() ||
+         isa<Float8E8M0FNUType, Float8E4M3FNType>(t);
+}
+
 /// Checks that `scale` (and `what` names it) maps onto `input` the way
 /// `axis` and `groupSize` say; fills in `scheme`.
 static LogicalResult verifyScaleShape(Operation *op, RankedTensorType input,
@@ -77,9 +90,10 @@ static LogicalResult verifyScaled(Operation *op, Value input, Value scale,
   auto scaleTy = cast<RankedTensorType>(scale.getType());
   if (inTy.getShape() != outTy.getShape())
     return op->emitOpError("result shape must equal the input shape");
-  if (!scaleTy.getElementType().isF32())
+  if (!isScaleElementType(scaleTy.getElementType()))
     return op->emitOpError()
-           << "scale must hold f32, got " << scaleTy.getElementType();
+           << "scale must hold f32, f16, bf16, f8E8M0FNU or f8E4M3FN, got "
+           << scaleTy.getElementType();
   ScaleScheme scheme;
   if (failed(verifyScaleShape(op, inTy, scaleTy, "scale", axis, groupSize,
                               scheme)))
@@ -119,9 +133,9 @@ LogicalResult QuantizeOp::verify() {
   Type out = getElementTypeOrSelf(getResult());
   if (!in.isF32() && !in.isBF16() && !in.isF16())
     return emitOpError() << "quantizes f32, bf16 or f16, got " << in;
-  if (!isQuantizedStorageType(out))
-    return emitOpError() << "quantizes to i8, ui8, i4, ui4, f8E4M3FN or "
-                            "f8E5M2, got "
+  if (!isQuantizeStorageType(out))
+    return emitOpError() << "quantizes to i8, ui8, i4, ui4, f8E4M3FN, "
+                            "f8E5M2 or f4E2M1FN, got "
                          << out;
   return verifyScaled(*this, getInput(), getScale(), getZeroPoint(),
                       getResult(), getAxis(), getGroupSize(), out);
@@ -130,9 +144,9 @@ LogicalResult QuantizeOp::verify() {
 LogicalResult DequantizeOp::verify() {
   Type in = getElementTypeOrSelf(getInput());
   Type out = getElementTypeOrSelf(getResult());
-  if (!isQuantizedStorageType(in))
-    return emitOpError() << "dequantizes i8, ui8, i4, ui4, f8E4M3FN or "
-                            "f8E5M2, got "
+  if (!isQuantizeStorageType(in))
+    return emitOpError() << "dequantizes i8, ui8, i4, ui4, f8E4M3FN, "
+                            "f8E5M2 or f4E2M1FN, got "
                          << in;
   if (!out.isF32())
     return emitOpError() << "dequantizes to f32, got " << out;
@@ -166,5 +180,104 @@ LogicalResult RequantizeOp::verify() {
   if (zpTy.getRank() != 0 || !zpTy.getElementType().isSignlessInteger(32))
     return emitOpError() << "zero point must be a rank-0 i32 tensor, got "
                          << zpTy;
+  return success();
+}
+
+/// The shape of per-block values of `input` with blocks of `block` along
+/// its last axis.
+static SmallVector<int64_t> blockShape(RankedTensorType input, int64_t block) {
+  SmallVector<int64_t> shape(input.getShape());
+  if (!ShapedType::isDynamic(shape.back()))
+    shape.back() /= block;
+  return shape;
+}
+
+LogicalResult MXQuantizeOp::verify() {
+  auto inTy = cast<RankedTensorType>(getInput().getType());
+  auto outTy = cast<RankedTensorType>(getResult().getType());
+  auto scaleTy = cast<RankedTensorType>(getScale().getType());
+  Type in = inTy.getElementType(), out = outTy.getElementType(),
+       scale = scaleTy.getElementType();
+  if (!in.isF32() && !in.isBF16() && !in.isF16())
+    return emitOpError() << "quantizes f32, bf16 or f16, got " << in;
+  if (inTy.getRank() == 0)
+    return emitOpError("needs an input of rank 1 or more (blocks run along "
+                       "the last axis)");
+  int64_t block = getBlockSize();
+  if (block <= 0)
+    return emitOpError() << "block_size must be positive, got " << block;
+  int64_t last = inTy.getShape().back();
+  if (ShapedType::isDynamic(last) || last % block != 0)
+    return emitOpError() << "block size " << block
+                         << " does not divide the last dimension (size "
+                         << (ShapedType::isDynamic(last) ? std::string("?")
+                                                         : std::to_string(last))
+                         << ")";
+  if (outTy.getShape() != inTy.getShape())
+    return emitOpError("result shape must equal the input shape");
+  if (scaleTy.getShape() != ArrayRef<int64_t>(blockShape(inTy, block)))
+    return emitOpError() << "scale shape must be the input's with the last "
+                            "dimension divided by "
+                         << block << ", got " << scaleTy;
+  if (isa<Float8E8M0FNUType>(scale)) {
+    if (!isa<Float8E4M3FNType, Float8E5M2Type, Float4E2M1FNType>(out))
+      return emitOpError() << "MX (f8E8M0FNU scales) quantizes to f8E4M3FN, "
+                              "f8E5M2 or f4E2M1FN, got "
+                           << out;
+    if (getTensorScale())
+      return emitOpError("MX (f8E8M0FNU scales) takes no tensor scale");
+    return success();
+  }
+  if (isa<Float8E4M3FNType>(scale)) {
+    if (!isa<Float4E2M1FNType>(out))
+      return emitOpError() << "NVFP4 (f8E4M3FN scales) quantizes to "
+                              "f4E2M1FN, got "
+                           << out;
+    auto tsTy = getTensorScale()
+                    ? cast<RankedTensorType>(getTensorScale().getType())
+                    : RankedTensorType();
+    if (!tsTy || tsTy.getRank() != 0 || !tsTy.getElementType().isF32())
+      return emitOpError("NVFP4 (f8E4M3FN scales) needs a rank-0 f32 tensor "
+                         "scale");
+    return success();
+  }
+  return emitOpError() << "scales must be f8E8M0FNU (MX) or f8E4M3FN "
+                          "(NVFP4), got "
+                       << scale;
+}
+
+int64_t UnpackGGMLOp::getBlockBytes() {
+  return getFormat() == GGMLFormat::q4_0 ? 2 + 16 : 2 + 32;
+}
+
+LogicalResult UnpackGGMLOp::verify() {
+  auto rawTy = cast<RankedTensorType>(getRaw().getType());
+  auto valTy = cast<RankedTensorType>(getValues().getType());
+  auto scaleTy = cast<RankedTensorType>(getScales().getType());
+  if (!rawTy.getElementType().isInteger(8))
+    return emitOpError() << "reads raw bytes (i8 or ui8), got "
+                         << rawTy.getElementType();
+  if (rawTy.getRank() == 0 || !rawTy.hasStaticShape())
+    return emitOpError("needs a static raw tensor of rank 1 or more");
+  int64_t bytes = getBlockBytes(), rowBytes = rawTy.getShape().back();
+  if (rowBytes % bytes != 0)
+    return emitOpError() << "rows of " << stringifyGGMLFormat(getFormat())
+                         << " are whole blocks of " << bytes
+                         << " bytes, got a last dimension of " << rowBytes;
+  Type want = getFormat() == GGMLFormat::q4_0
+                  ? IntegerType::get(getContext(), 4)
+                  : IntegerType::get(getContext(), 8);
+  SmallVector<int64_t> shape(rawTy.getShape());
+  shape.back() = rowBytes / bytes * 32;
+  if (valTy != RankedTensorType::get(shape, want))
+    return emitOpError() << "values must be "
+                         << RankedTensorType::get(shape, want) << ", got "
+                         << valTy;
+  shape.back() /= 32;
+  auto f16 = Float16Type::get(getContext());
+  if (scaleTy != RankedTensorType::get(shape, f16))
+    return emitOpError() << "scales must be "
+                         << RankedTensorType::get(shape, f16) << ", got "
+                         << scaleTy;
   return success();
 }

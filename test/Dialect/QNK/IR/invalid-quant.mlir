@@ -10,7 +10,7 @@ func.func @in_type(%x: tensor<4x8xi8>, %s: tensor<f32>) {
 // -----
 
 func.func @out_type(%x: tensor<4x8xf32>, %s: tensor<f32>) {
-  // expected-error @+1 {{quantizes to i8, ui8, i4, ui4, f8E4M3FN or f8E5M2, got 'i16'}}
+  // expected-error @+1 {{quantizes to i8, ui8, i4, ui4, f8E4M3FN, f8E5M2 or f4E2M1FN, got 'i16'}}
   %0 = qnk.quantize %x, %s : tensor<4x8xf32>, tensor<f32> -> tensor<4x8xi16>
   return
 }
@@ -25,9 +25,9 @@ func.func @shape(%x: tensor<4x8xf32>, %s: tensor<f32>) {
 
 // -----
 
-func.func @scale_type(%x: tensor<4x8xf32>, %s: tensor<bf16>) {
-  // expected-error @+1 {{scale must hold f32, got 'bf16'}}
-  %0 = qnk.quantize %x, %s : tensor<4x8xf32>, tensor<bf16> -> tensor<4x8xi8>
+func.func @scale_type(%x: tensor<4x8xf32>, %s: tensor<i8>) {
+  // expected-error @+1 {{scale must hold f32, f16, bf16, f8E8M0FNU or f8E4M3FN, got 'i8'}}
+  %0 = qnk.quantize %x, %s : tensor<4x8xf32>, tensor<i8> -> tensor<4x8xi8>
   return
 }
 
@@ -122,7 +122,7 @@ func.func @zero_point_shape(%x: tensor<4x8xf32>, %s: tensor<8xf32>, %z: tensor<i
 // -----
 
 func.func @dq_in(%q: tensor<4x8xf32>, %s: tensor<f32>) {
-  // expected-error @+1 {{dequantizes i8, ui8, i4, ui4, f8E4M3FN or f8E5M2, got 'f32'}}
+  // expected-error @+1 {{dequantizes i8, ui8, i4, ui4, f8E4M3FN, f8E5M2 or f4E2M1FN, got 'f32'}}
   %0 = qnk.dequantize %q, %s : tensor<4x8xf32>, tensor<f32> -> tensor<4x8xf32>
   return
 }

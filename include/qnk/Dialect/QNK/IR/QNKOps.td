@@ -447,17 +447,18 @@ class QNK_ScaledOp<string mnemonic> : QNK_Op<mnemonic, [Pure]> {
 }
 
 def QNK_QuantizeOp : QNK_ScaledOp<"quantize"> {
-  let summary = "Quantize real values to an integer or fp8 storage type";
+  let summary = "Quantize real values to an integer, fp8 or fp4 storage type";
   let description = [{
     `q = saturate(round_half_even(x / scale) + zero_point)` for integer
-    storage (`i8`, `ui8`, `i4`, `ui4`) and `q = saturate_fp8(x / scale)`
+    storage (`i8`, `ui8`, `i4`, `ui4`) and `q = saturate_fp(x / scale)`
     (round to nearest even, magnitudes beyond the largest finite value
-    clamped to it) for `f8E4M3FN` / `f8E5M2`. `x / scale` is one IEEE f32
-    division (bf16 and f16 inputs are widened exactly first). A NaN quotient
-    quantizes to `zero_point` (integers) or NaN (fp8); ±Inf saturates.
+    clamped to it) for `f8E4M3FN` / `f8E5M2` / `f4E2M1FN`. `x / scale` is
+    one IEEE f32 division (bf16 and f16 inputs, and scales, are widened
+    exactly first). A NaN quotient quantizes to `zero_point` (integers), NaN
+    (fp8) or +0 (fp4, which has no NaN); ±Inf saturates.
 
-    The scale (f32) and optional zero point (i32, integer storage only) are
-    tensors: rank 0 for one scale per tensor; rank 1 with `axis` for one per
+    The scale (f32, or f16, bf16, f8E8M0FNU, f8E4M3FN, all exact in f32) and
+    optional zero point (i32, integer storage only) are tensors: rank 0 for one scale per tensor; rank 1 with `axis` for one per
     channel along `axis`; the input's rank with `axis` and `group_size` for
     one per group of `group_size` consecutive elements along `axis` (that
     dimension of the scale is the input's divided by `group_size`, which must
@@ -484,12 +485,14 @@ def QNK_QuantizeOp : QNK_ScaledOp<"quantize"> {
 }
 
 def QNK_DequantizeOp : QNK_ScaledOp<"dequantize"> {
-  let summary = "Dequantize integer or fp8 storage to f32";
+  let summary = "Dequantize integer, fp8 or fp4 storage to f32";
   let description = [{
     `x = f32(q - zero_point) * scale` for integer storage (the difference is
     exact in i32 and converts exactly to f32; the product is one IEEE f32
-    multiplication) and `x = f32(q) * scale` for fp8 (exact decode, then the
-    product). Scales and zero points as for `qnk.quantize`.
+    multiplication) and `x = f32(q) * f32(scale)` for fp8 and fp4 (exact
+    decode, then the product). Scales and zero points as for
+    `qnk.quantize`; an f16 scale per group of 32 reads llama.cpp weights
+    (`qnk.unpack_ggml`), an f8E8M0FNU one MX blocks.
 
     ```mlir
     %x = qnk.dequantize %q, %s : tensor<16x64xi8>, tensor<f32>
@@ -534,6 +537,90 @@ def QNK_RequantizeOp : QNK_Op<"requantize", [Pure]> {
     type($zero_point) `->` type($result)
   }];
   let hasVerifier = 1;
+}
+
+def QNK_MXQuantizeOp : QNK_Op<"mx_quantize", [Pure]> {
+  let summary = "Block-scaled (MX / NVFP4) dynamic quantization";
+  let description = [{
+    Splits the last axis of `input` (f32, bf16 or f16) into blocks of
+    `block_size` consecutive elements (which must divide it), computes one
+    scale per block from the block's largest magnitude and quantizes each
+    element by its block's scale. Returns the elements and the scales (the
+    input's shape with the last dimension divided by `block_size`). Two
+    families, chosen by the scale type (docs/numerics.md states them
+    exactly):
+
+    * **MX** (OCP MX v1.0): `f8E8M0FNU` scales, elements `f8E4M3FN`,
+      `f8E5M2` (MXFP8) or `f4E2M1FN` (MXFP4); no `tensor_scale`. The scale
+      is `2^(floor(log2(amax)) - emax_elem)` (emax 8, 15, 2), clamped to
+      `[2^-127, 2^127]`, NaN for a NaN or infinite amax.
+    * **NVFP4**: `f8E4M3FN` scales, `f4E2M1FN` elements, and a rank-0 f32
+      `tensor_scale` g given by the user: the block scale is
+      `e4m3(amax / 6 / g)` and an element `e2m1(x / (scale * g))`.
+
+    Elements are then exactly `qnk.quantize` by the decoded scale (rounded
+    to nearest even, saturated). `qnk.dequantize` with `axis` = last and
+    `group_size = block_size` inverts it (times g for NVFP4).
+
+    ```mlir
+    %q, %s = qnk.mx_quantize %x block_size = 32 : tensor<16x256xf32>
+               -> tensor<16x256xf4E2M1FN>, tensor<16x8xf8E8M0FNU>
+    %n, %t = qnk.mx_quantize %x, %g block_size = 16 : tensor<16x256xbf16>,
+               tensor<f32> -> tensor<16x256xf4E2M1FN>, tensor<16x16xf8E4M3FN>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input,
+                       Optional<AnyRankedTensor>:$tensor_scale,
+                       I64Attr:$block_size);
+  let results = (outs AnyRankedTensor:$result, AnyRankedTensor:$scale);
+  let assemblyFormat = [{
+    $input (`,` $tensor_scale^)? `block_size` `=` $block_size attr-dict `:`
+    type($input) (`,` type($tensor_scale)^)? `->` type($result) `,`
+    type($scale)
+  }];
+  let hasVerifier = 1;
+}
+
+def QNK_GGMLFormat : I32EnumAttr<"GGMLFormat",
+    "a llama.cpp (ggml) block-quantized weight layout", [
+  I32EnumAttrCase<"q4_0", 0>,
+  I32EnumAttrCase<"q8_0", 1>
+]> {
+  let cppNamespace = "::qnk";
+}
+
+def QNK_UnpackGGMLOp : QNK_Op<"unpack_ggml", [Pure]> {
+  let summary = "Split llama.cpp Q4_0 / Q8_0 blocks into values and scales";
+  let description = [{
+    Reads rows of llama.cpp blocks as users have them on disk (`raw`, `i8`
+    or `ui8`, shape `[..., K/32 * bytes_per_block]`) and returns QNK's form:
+    the values (`[..., K]`) and one f16 scale per block of 32 (`[..., K/32]`),
+    so that `qnk.dequantize %values, %scales axis = last group_size = 32`
+    gives what llama.cpp's dequantization gives.
+
+    * `q4_0` (18 bytes a block): the f16 scale `d` (little endian), then 16
+      bytes; element j of the block is the low nibble of byte j and element
+      j + 16 the high nibble, each an unsigned q in [0, 15] whose value is
+      `(q - 8) * d`. Values are `i4` (q - 8).
+    * `q8_0` (34 bytes a block): the f16 scale, then 32 `i8` values q with
+      value `q * d`. Values are `i8`.
+
+    ```mlir
+    %v, %d = qnk.unpack_ggml %raw format = q4_0 : tensor<4096x2304xui8>
+               -> tensor<4096x4096xi4>, tensor<4096x128xf16>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$raw, QNK_GGMLFormat:$format);
+  let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$scales);
+  let assemblyFormat = [{
+    $raw `format` `=` $format attr-dict `:` type($raw) `->` type($values) `,`
+    type($scales)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Bytes of one block of 32 elements (18 for q4_0, 34 for q8_0).
+    int64_t getBlockBytes();
+  }];
 }
 
 //===----------------------------------------------------------------------===//
