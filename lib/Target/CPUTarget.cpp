@@ -278,10 +278,37 @@ llvm::Expected<NanoKernelAttr> qnk::selectNanoKernel(CPUTargetAttr target,
   return kernel(NanoKernelKind::pmaddwd_i16, lanes, 2, 1);
 }
 
+/// dot_i8: vpdpbusd on quads of 8-bit activations (i8 or ui8) and weights.
+static FailureOr<NanoKernelAttr> selectIntDotKernel(CPUTargetAttr target,
+                                                    Type aElt, int64_t rows) {
+  if (aElt.getIntOrFloatBitWidth() != 8 || rows < 1 || rows > 16)
+    return failure();
+  int64_t lanes;
+  if (target.getVectorBits() == 512 && target.hasFeature("avx512vnni") &&
+      target.hasFeature("avx512bw"))
+    lanes = 16;
+  else if (target.hasFeature("avxvnni") ||
+           (target.hasFeature("avx512vnni") && target.hasFeature("avx512vl")))
+    lanes = 8;
+  else
+    return failure();
+  rows = std::min<int64_t>(rows, 4);
+  // Accumulators, the A rows and their sums, a B vector, its offset form
+  // and the constant ones.
+  int64_t nv =
+      std::min<int64_t>(8, (target.getVectorRegisters() - 2 * rows - 3) / rows);
+  if (nv < 1)
+    return failure();
+  return NanoKernelAttr::get(aElt.getContext(), NanoKernelKind::dot_i8, rows,
+                             nv, lanes, 4);
+}
+
 FailureOr<NanoKernelAttr> qnk::selectDotKernel(CPUTargetAttr target, Type aElt,
                                                Type bElt, int64_t rows,
                                                bool grouped) {
   Type acc = getMatmulAccumulatorType(aElt, bElt);
+  if (acc && acc.isInteger(32))
+    return selectIntDotKernel(target, aElt, rows);
   if (!acc || !acc.isF32() || isa<Float8E4M3FNType, Float8E5M2Type>(aElt) ||
       isa<Float8E4M3FNType, Float8E5M2Type>(bElt) || rows < 1 || rows > 16 ||
       (!target.hasFeature("fma") && !target.hasFeature("avx512f")))

@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 
 namespace qnk {
@@ -440,6 +441,7 @@ private:
     }
     case NanoKernelKind::dpbusd_u8s8:
     case NanoKernelKind::dpbusd_s8s8:
+    case NanoKernelKind::dot_i8: // built by DotBuilder
       return dotBytes(acc, bcast, bvec);
     case NanoKernelKind::dpbf16_f32:
       return x86vector::DotBF16Op::create(b, loc, accVecTy, acc, bcast, bvec);
@@ -663,6 +665,8 @@ private:
   }
 
   void emitBlock(Value m0, int64_t rows, Value n0, int64_t nb) {
+    if (kernel.getKind() == NanoKernelKind::dot_i8)
+      return emitIntBlock(m0, rows, n0, nb);
     IndexBuilder ib{b, loc};
     Value k = ib.dim(a, 1);
     SmallVector<Value> totals(rows * nb, zeros());
@@ -681,15 +685,7 @@ private:
       SmallVector<Value> next(groups.getRegionIterArgs());
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < nb; ++j) {
-          Value s;
-          if (aGroupScale)
-            s = memref::LoadOp::create(b, loc, aGroupScale,
-                                       ValueRange{ib.add(m0, ib.c(i)), gi});
-          if (bGroupScale) {
-            Value sbv = memref::LoadOp::create(
-                b, loc, bGroupScale, ValueRange{gi, ib.add(n0, ib.c(j))});
-            s = s ? arith::MulFOp::create(b, loc, s, sbv).getResult() : sbv;
-          }
+          Value s = groupScale(gi, ib.add(m0, ib.c(i)), ib.add(n0, ib.c(j)));
           Value sv = vector::BroadcastOp::create(b, loc, f32Vec, s);
           next[i * nb + j] = vector::FMAOp::create(b, loc, sums[i * nb + j], sv,
                                                    next[i * nb + j]);
@@ -706,6 +702,175 @@ private:
         memref::StoreOp::create(
             b, loc, sum, c,
             ValueRange{ib.add(m0, ib.c(i)), ib.add(n0, ib.c(j))});
+      }
+  }
+
+  /// Group g's scale of output (row, col): sa * sb, or the one present.
+  Value groupScale(Value g, Value row, Value col) {
+    Value s;
+    if (aGroupScale)
+      s = memref::LoadOp::create(b, loc, aGroupScale, ValueRange{row, g});
+    if (bGroupScale) {
+      Value sb =
+          memref::LoadOp::create(b, loc, bGroupScale, ValueRange{g, col});
+      s = s ? arith::MulFOp::create(b, loc, s, sb).getResult() : sb;
+    }
+    return s;
+  }
+
+  //===--- dot_i8 ---------------------------------------------------------===//
+
+  VectorType byteVec() { return VectorType::get({vl * 4}, b.getI8Type()); }
+  VectorType laneVec() { return VectorType::get({vl}, b.getI32Type()); }
+
+  Value bytesConst(int64_t v) {
+    return arith::ConstantOp::create(
+        b, loc, byteVec(),
+        DenseElementsAttr::get(byteVec(), b.getIntegerAttr(b.getI8Type(), v)));
+  }
+
+  /// vpdpbusd: acc += u8 quads of `u` times s8 quads of `s`, per lane.
+  Value dotBytes(Value acc, Value u, Value s) {
+    StringRef intrin = vl == 16 ? "llvm.x86.avx512.vpdpbusd.512"
+                                : "llvm.x86.avx512.vpdpbusd.256";
+    return LLVM::CallIntrinsicOp::create(b, loc, laneVec(),
+                                         b.getStringAttr(intrin),
+                                         ValueRange{acc, u, s})
+        .getResult(0);
+  }
+
+  /// 4·vl elements of row `row` of `buf` from column k as signless bytes
+  /// (4-bit values extended by their signedness).
+  Value loadBytes(Value buf, Value row, Value k) {
+    Type elt = cast<MemRefType>(buf.getType()).getElementType();
+    unsigned width = elt.getIntOrFloatBitWidth();
+    Value v = vector::LoadOp::create(b, loc, VectorType::get({vl * 4}, elt),
+                                     buf, ValueRange{row, k});
+    if (elt.isUnsignedInteger())
+      v = vector::BitCastOp::create(
+          b, loc, VectorType::get({vl * 4}, b.getIntegerType(width)), v);
+    if (width == 8)
+      return v;
+    return elt.isUnsignedInteger()
+               ? arith::ExtUIOp::create(b, loc, byteVec(), v).getResult()
+               : arith::ExtSIOp::create(b, loc, byteVec(), v).getResult();
+  }
+
+  /// What signed A rows need added to B to make it vpdpbusd's unsigned
+  /// operand (0 when B is unsigned already or A is the unsigned operand).
+  int64_t weightOffset() {
+    Type a = cast<MemRefType>(this->a.getType()).getElementType();
+    Type w = cast<MemRefType>(bm.getType()).getElementType();
+    if (a.isUnsignedInteger() || w.isUnsignedInteger())
+      return 0;
+    return w.getIntOrFloatBitWidth() == 4 ? 8 : 128;
+  }
+
+  /// Exact i32 sums over K positions [k0, k1) of rows [m0, m0 + rows) of A
+  /// against B rows [n0, n0 + nb), one scalar per pair.
+  SmallVector<Value> reduceInt(Value m0, int64_t rows, Value n0, int64_t nb,
+                               Value k0, Value k1) {
+    bool unsignedA =
+        cast<MemRefType>(a.getType()).getElementType().isUnsignedInteger();
+    int64_t offset = weightOffset();
+    Value zero = arith::ConstantOp::create(
+        b, loc, laneVec(),
+        DenseElementsAttr::get(laneVec(), b.getI32IntegerAttr(0)));
+    // Accumulators, then (with an offset) each A row's lane sums.
+    SmallVector<Value> init(rows * nb + (offset ? rows : 0), zero);
+    auto loop = scf::ForOp::create(
+        b, loc, k0, k1, arith::ConstantIndexOp::create(b, loc, vl * 4), init);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      IndexBuilder ib{b, loc};
+      Value k = loop.getInductionVar();
+      SmallVector<Value> next(loop.getRegionIterArgs());
+      SmallVector<Value> as;
+      for (int64_t i = 0; i < rows; ++i)
+        as.push_back(loadBytes(a, ib.add(m0, ib.c(i)), k));
+      if (offset) {
+        Value ones = bytesConst(1);
+        for (int64_t i = 0; i < rows; ++i)
+          next[rows * nb + i] = dotBytes(next[rows * nb + i], ones, as[i]);
+      }
+      for (int64_t j = 0; j < nb; ++j) {
+        Value w = loadBytes(bm, ib.add(n0, ib.c(j)), k);
+        if (offset) // +8 for i4, +128 (the sign bit flipped) for i8
+          w = offset == 128
+                  ? arith::XOrIOp::create(b, loc, w, bytesConst(0x80))
+                        .getResult()
+                  : arith::AddIOp::create(b, loc, w, bytesConst(8)).getResult();
+        for (int64_t i = 0; i < rows; ++i)
+          next[i * nb + j] = unsignedA ? dotBytes(next[i * nb + j], as[i], w)
+                                       : dotBytes(next[i * nb + j], w, as[i]);
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+    SmallVector<Value> sums;
+    for (int64_t i = 0; i < rows; ++i) {
+      Value correction;
+      if (offset)
+        correction = arith::MulIOp::create(
+            b, loc, loop.getResult(rows * nb + i),
+            arith::ConstantOp::create(
+                b, loc, laneVec(),
+                DenseElementsAttr::get(laneVec(),
+                                       b.getI32IntegerAttr(offset))));
+      for (int64_t j = 0; j < nb; ++j) {
+        Value v = loop.getResult(i * nb + j);
+        if (correction)
+          v = arith::SubIOp::create(b, loc, v, correction);
+        sums.push_back(
+            vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v));
+      }
+    }
+    return sums;
+  }
+
+  void emitIntBlock(Value m0, int64_t rows, Value n0, int64_t nb) {
+    IndexBuilder ib{b, loc};
+    Value k = ib.dim(a, 1);
+    SmallVector<Value> out;
+    if (!group) {
+      out = reduceInt(m0, rows, n0, nb, ib.c(0), k);
+    } else {
+      // Each group's exact sum, scaled as the reference does:
+      // acc = fma(f32(P), sa * sb, acc).
+      Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+      auto groups =
+          scf::ForOp::create(b, loc, ib.c(0), ib.div(k, ib.c(group)), ib.c(1),
+                             SmallVector<Value>(rows * nb, zero));
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(groups.getBody());
+      Value gi = groups.getInductionVar();
+      Value k0 = ib.mul(gi, ib.c(group));
+      SmallVector<Value> sums =
+          reduceInt(m0, rows, n0, nb, k0, ib.add(k0, ib.c(group)));
+      SmallVector<Value> next(groups.getRegionIterArgs());
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < nb; ++j) {
+          Value s = groupScale(gi, ib.add(m0, ib.c(i)), ib.add(n0, ib.c(j)));
+          Value p =
+              arith::SIToFPOp::create(b, loc, b.getF32Type(), sums[i * nb + j]);
+          next[i * nb + j] =
+              math::FmaOp::create(b, loc, p, s, next[i * nb + j]);
+        }
+      scf::YieldOp::create(b, loc, next);
+      b.setInsertionPointAfter(groups);
+      out = SmallVector<Value>(groups.getResults());
+    }
+    bool real = group || aScale || bias || activation;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < nb; ++j) {
+        Value v = out[i * nb + j];
+        Value row = ib.add(m0, ib.c(i)), col = ib.add(n0, ib.c(j));
+        if (real) {
+          if (!v.getType().isF32())
+            v = arith::SIToFPOp::create(b, loc, b.getF32Type(), v);
+          v = finish(v, row, col);
+        }
+        memref::StoreOp::create(b, loc, v, c, ValueRange{row, col});
       }
   }
 
@@ -942,7 +1107,7 @@ struct ComposeNanokernelsPass
                        "nanokernels");
         return signalPassFailure();
       }
-      if (op.getKernel().getKind() == NanoKernelKind::dot_f32) {
+      if (op.getKernel().isDot()) {
         OpBuilder b(op);
         DotBuilder(b, op).build();
         op.erase();

@@ -65,7 +65,8 @@ LogicalResult packAsDot(MatmulOp op, CPUTargetAttr target,
   if (failed(kernel))
     return failure();
   // Whole vectors of K, also within each group.
-  int64_t vl = kernel->getVectorLength(), k = aTy.getDimSize(1);
+  int64_t vl = kernel->getVectorLength() * kernel->getKr(),
+          k = aTy.getDimSize(1);
   if (k % vl != 0 || (op.hasGroupScales() && *op.getGroupSize() % vl != 0))
     return failure();
   Location loc = op.getLoc();

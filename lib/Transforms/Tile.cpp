@@ -364,7 +364,7 @@ struct TilePass : qnk::impl::QNKTileBase<TilePass> {
     });
     for (PackedMatmulOp op : ops) {
       NanoKernelAttr kernel = op.getKernel();
-      if (kernel.getKind() == NanoKernelKind::dot_f32) {
+      if (kernel.isDot()) {
         OpBuilder b(op);
         tileDot(b, op, threads);
         op.erase();

@@ -84,10 +84,10 @@ llvm::Expected<NanoKernelAttr>
 selectNanoKernel(CPUTargetAttr target, mlir::Type aElt, mlir::Type bElt,
                  int64_t rows = 0, bool allowAMX = true);
 
-/// The dot-product nanokernel (dot_f32) for `rows` (at most 16) rows of A,
-/// in blocks of up to 4, against rows
-/// of a B stored [N, K] and read in place, or failure when the target or
-/// the pair does not suit it. `grouped` reserves registers for the scaled
+/// The dot-product nanokernel (dot_f32, or dot_i8 for 8-bit activations)
+/// for `rows` (at most 16) rows of A, in blocks of up to 4, against rows of
+/// a B stored [N, K] and read in place, or failure when the target or the
+/// pair does not suit it. `grouped` reserves registers for the scaled
 /// totals of earlier K groups.
 mlir::FailureOr<NanoKernelAttr> selectDotKernel(CPUTargetAttr target,
                                                 mlir::Type aElt,

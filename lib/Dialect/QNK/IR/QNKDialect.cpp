@@ -111,6 +111,7 @@ NanoKernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     break;
   case NanoKernelKind::dpbusd_u8s8:
   case NanoKernelKind::dpbusd_s8s8:
+  case NanoKernelKind::dot_i8:
     wantKr = 4;
     break;
   case NanoKernelKind::amx_bf16:
@@ -158,6 +159,7 @@ Type NanoKernelAttr::getOperandType(MLIRContext *ctx) const {
     return IntegerType::get(ctx, 16);
   case NanoKernelKind::dpbusd_u8s8: // A holds u8 bits, B s8
   case NanoKernelKind::dpbusd_s8s8: // A holds s8 + 128 as u8 bits
+  case NanoKernelKind::dot_i8:
     return IntegerType::get(ctx, 8);
   case NanoKernelKind::dpbf16_f32:
   case NanoKernelKind::amx_bf16:
@@ -179,6 +181,7 @@ Type NanoKernelAttr::getAccumulatorType(MLIRContext *ctx) const {
   case NanoKernelKind::pmaddwd_i16:
   case NanoKernelKind::dpbusd_u8s8:
   case NanoKernelKind::dpbusd_s8s8:
+  case NanoKernelKind::dot_i8:
   case NanoKernelKind::amx_s8s8:
   case NanoKernelKind::amx_u8s8:
     return IntegerType::get(ctx, 32);
@@ -190,6 +193,11 @@ bool NanoKernelAttr::isAMX() const {
   return getKind() == NanoKernelKind::amx_bf16 ||
          getKind() == NanoKernelKind::amx_s8s8 ||
          getKind() == NanoKernelKind::amx_u8s8;
+}
+
+bool NanoKernelAttr::isDot() const {
+  return getKind() == NanoKernelKind::dot_f32 ||
+         getKind() == NanoKernelKind::dot_i8;
 }
 
 int64_t NanoKernelAttr::getAKr() const {
@@ -506,6 +514,20 @@ LogicalResult PackedMatmulOp::verify() {
               cast<ShapedType>(v.getType()).getRank() > 1))
       return emitOpError("epilogue scales and bias must be f32 of rank 0 "
                          "or 1");
+  if (kernel.getKind() == NanoKernelKind::dot_i8) {
+    if (isBatched() || getLast() || aTy.getRank() != 2 || bTy.getRank() != 2)
+      return emitOpError("dot_i8 takes unbatched A [M, K] and B [N, K] and "
+                         "applies its epilogue always");
+    Type a = aTy.getElementType(), b = bTy.getElementType();
+    Type c = (hasEpilogue() || hasGroupScales())
+                 ? Type(Float32Type::get(ctx))
+                 : Type(IntegerType::get(ctx, 32));
+    if (!(a.isSignlessInteger(8) || a.isUnsignedInteger(8)) ||
+        !isStorageInt(b) || b.isUnsignedInteger(8) || cTy.getElementType() != c)
+      return emitOpError() << "dot_i8 needs i8/ui8 A, i8/i4/ui4 B and a " << c
+                           << " C";
+    return verifyDpsResult(*this, getInit(), getResultTypes());
+  }
   if (kernel.getKind() == NanoKernelKind::dot_f32) {
     // Rows of A [M, K] against rows of B [N, K], both widened in registers.
     if (isBatched() || getLast() || aTy.getRank() != 2 || bTy.getRank() != 2)

@@ -57,7 +57,8 @@ def QNK_NanoKernelKind : I32EnumAttr<"NanoKernelKind",
   I32EnumAttrCase<"amx_s8s8", 5>,
   I32EnumAttrCase<"amx_u8s8", 6>,
   I32EnumAttrCase<"dpbusd_s8s8", 7>,
-  I32EnumAttrCase<"dot_f32", 8>
+  I32EnumAttrCase<"dot_f32", 8>,
+  I32EnumAttrCase<"dot_i8", 9>
 ]> {
   let cppNamespace = "::qnk";
   let genSpecializedAttr = 0;
@@ -129,6 +130,12 @@ def QNK_NanoKernelAttr : QNK_Attr<"NanoKernel", "nanokernel"> {
       widened to f32 in registers, so the weights cross memory once, at
       their stored size (LLM decode). Lanes are summed once per output
       (kr = 1).
+    * `dot_i8`: the same for 8-bit activations (`i8`, `ui8`) and 8- or
+      4-bit weights with `vpdpbusd` on quads along K (kr = 4): `ui8` A is its
+      unsigned operand; with `i8` A the weight bytes, offset to unsigned
+      (+8 for `i4`, +128 for `i8`), are, and the offset times each A row's
+      sum is taken off. The i32 lanes are summed exactly per output (per K
+      group with group scales).
     * `amx_bf16`, `amx_s8s8`, `amx_u8s8`: AMX tiles. `mr` x (`nv` *
       `vector_length`) accumulators are `mr/16` x `nv` tiles of 16 x 16
       (f32 or i32); each step multiplies 16-row A tiles of 64 bytes of K
@@ -158,6 +165,8 @@ def QNK_NanoKernelAttr : QNK_Attr<"NanoKernel", "nanokernel"> {
     int64_t getNr() const { return getNv() * getVectorLength(); }
     /// True for the AMX tile kernels.
     bool isAMX() const;
+    /// True for the dot-product kernels, which read B [N, K] in place.
+    bool isDot() const;
     /// K elements per packed A group: `kr`, or a tile row (64 bytes) of K
     /// for AMX.
     int64_t getAKr() const;
