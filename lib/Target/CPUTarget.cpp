@@ -233,7 +233,8 @@ llvm::Expected<NanoKernelAttr> qnk::selectNanoKernel(CPUTargetAttr target,
   // fp8 operands are decoded to bf16 (exactly) while packing, so they take
   // the bf16 kernels.
   auto bf16Like = [](Type t) {
-    return t.isBF16() || isa<Float8E4M3FNType, Float8E5M2Type>(t);
+    return t.isBF16() ||
+           isa<Float8E4M3FNType, Float8E5M2Type, Float4E2M1FNType>(t);
   };
   if (tallEnough && bf16Like(aElt) && target.hasFeature("amx-bf16"))
     return NanoKernelAttr::get(ctx, NanoKernelKind::amx_bf16, 32, 2, 16, 2);
@@ -309,9 +310,11 @@ FailureOr<NanoKernelAttr> qnk::selectDotKernel(CPUTargetAttr target, Type aElt,
   Type acc = getMatmulAccumulatorType(aElt, bElt);
   if (acc && acc.isInteger(32))
     return selectIntDotKernel(target, aElt, rows);
-  if (!acc || !acc.isF32() || isa<Float8E4M3FNType, Float8E5M2Type>(aElt) ||
-      isa<Float8E4M3FNType, Float8E5M2Type>(bElt) || rows < 1 || rows > 16 ||
-      (!target.hasFeature("fma") && !target.hasFeature("avx512f")))
+  auto small = [](Type t) {
+    return isa<Float8E4M3FNType, Float8E5M2Type, Float4E2M1FNType>(t);
+  };
+  if (!acc || !acc.isF32() || small(aElt) || small(bElt) || rows < 1 ||
+      rows > 16 || (!target.hasFeature("fma") && !target.hasFeature("avx512f")))
     return failure();
   int64_t lanes = target.getVectorBits() / 32;
   int64_t regs = target.getVectorRegisters();

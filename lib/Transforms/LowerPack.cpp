@@ -104,6 +104,8 @@ private:
       return v;
     if (isFp8(srcElt))
       return decodeFp8(b, loc, v, dstElt);
+    if (isFp4(srcElt))
+      return decodeFp4E2M1(b, loc, v, dstElt);
     if (srcElt.isUnsignedInteger()) // arith works on signless integers
       v = vector::BitCastOp::create(
           b, loc, vt.clone(b.getIntegerType(srcElt.getIntOrFloatBitWidth())),

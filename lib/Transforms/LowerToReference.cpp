@@ -33,11 +33,13 @@ namespace {
 Value widen(OpBuilder &b, Location loc, Value v, Type acc, bool isUnsigned) {
   if (v.getType() == acc)
     return v;
-  if (qnk::isFp8(v.getType())) {
+  if (qnk::isFp8(v.getType()) || qnk::isFp4(v.getType())) {
     Value vec = vector::BroadcastOp::create(
         b, loc, VectorType::get({1}, v.getType()), v);
-    return vector::ExtractOp::create(b, loc, qnk::decodeFp8(b, loc, vec, acc),
-                                     0);
+    Value wide = qnk::isFp8(v.getType())
+                     ? qnk::decodeFp8(b, loc, vec, acc)
+                     : qnk::decodeFp4E2M1(b, loc, vec, acc);
+    return vector::ExtractOp::create(b, loc, wide, 0);
   }
   if (isa<FloatType>(acc) && isa<IntegerType>(v.getType()))
     return isUnsigned ? arith::UIToFPOp::create(b, loc, acc, v).getResult()

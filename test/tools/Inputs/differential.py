@@ -110,8 +110,9 @@ def mx_program(rng):
 #: integer weights (W4A16), fp8.
 GROUP_TYPES = [("i8", "i8"), ("ui8", "i8"), ("i8", "i4"), ("ui4", "i4"),
                ("bf16", "i4"), ("f16", "ui4"), ("f32", "i8"),
-               ("f8E4M3FN", "f8E4M3FN"), ("bf16", "f8E5M2")]
-GROUP_SCALE_TYPES = ["f32", "f16", "bf16", "f8E4M3FN"]
+               ("f8E4M3FN", "f8E4M3FN"), ("bf16", "f8E5M2"),
+               ("f4E2M1FN", "f4E2M1FN"), ("bf16", "f4E2M1FN")]
+GROUP_SCALE_TYPES = ["f32", "f16", "bf16", "f8E4M3FN", "f8E8M0FNU"]
 
 
 def group_program(rng):

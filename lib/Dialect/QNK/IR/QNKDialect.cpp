@@ -215,7 +215,10 @@ Type qnk::getMatmulAccumulatorType(Type a, Type b) {
   if (a == b && (a.isF32() || a.isBF16() || a.isF16()))
     return Float32Type::get(ctx);
   // fp8 (either format, also mixed) with fp8 or bf16: exact in bf16.
-  auto fp8 = [](Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); };
+  // fp8 and fp4 (MXFP4/NVFP4 elements) alike.
+  auto fp8 = [](Type t) {
+    return isa<Float8E4M3FNType, Float8E5M2Type, Float4E2M1FNType>(t);
+  };
   if ((fp8(a) || a.isBF16()) && (fp8(b) || b.isBF16()) && (fp8(a) || fp8(b)))
     return Float32Type::get(ctx);
   // Integers: A signed or unsigned, B signed (vpdpbusd's and AMX's signed
@@ -280,7 +283,7 @@ static LogicalResult verifyMatmulLike(Operation *op, RankedTensorType aTy,
            << "unsupported element type pair " << typeStr(aTy.getElementType())
            << " x " << typeStr(bTy.getElementType())
            << "; supported: f32 x f32, bf16 x bf16, f16 x f16, fp8 x fp8 and "
-              "fp8 x bf16 (f8E4M3FN, f8E5M2, either side), integers "
+              "fp8 x bf16 (f8E4M3FN, f8E5M2, f4E2M1FN, either side), integers "
               "{i8, ui8, i4, ui4} x {i8, i4, ui4}, and {f32, bf16, f16} x "
               "{i8, i4, ui4}";
   // An epilogue decides the result type (verified with the epilogue).
@@ -394,7 +397,7 @@ static bool isPackWidening(Type src, Type dst, bool biasToUnsigned) {
            dst.isSignlessInteger(8);
   if (src == dst)
     return true;
-  if (isa<Float8E4M3FNType, Float8E5M2Type>(src))
+  if (isa<Float8E4M3FNType, Float8E5M2Type, Float4E2M1FNType>(src))
     return dst.isF32() || dst.isBF16();
   auto sf = dyn_cast<FloatType>(src), df = dyn_cast<FloatType>(dst);
   if (sf && df)

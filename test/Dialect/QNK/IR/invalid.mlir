@@ -10,7 +10,7 @@ func.func @rank(%a: tensor<4x8x2xf32>, %b: tensor<8x3xf32>) {
 // -----
 
 func.func @pair(%a: tensor<4x8xf32>, %b: tensor<8x3xbf16>) {
-  // expected-error @+1 {{unsupported element type pair f32 x bf16; supported: f32 x f32, bf16 x bf16, f16 x f16, fp8 x fp8 and fp8 x bf16 (f8E4M3FN, f8E5M2, either side), integers {i8, ui8, i4, ui4} x {i8, i4, ui4}, and {f32, bf16, f16} x {i8, i4, ui4}}}
+  // expected-error @+1 {{unsupported element type pair f32 x bf16; supported: f32 x f32, bf16 x bf16, f16 x f16, fp8 x fp8 and fp8 x bf16 (f8E4M3FN, f8E5M2, f4E2M1FN, either side), integers {i8, ui8, i4, ui4} x {i8, i4, ui4}, and {f32, bf16, f16} x {i8, i4, ui4}}}
   %0 = qnk.matmul %a, %b : tensor<4x8xf32>, tensor<8x3xbf16> -> tensor<4x3xf32>
   return
 }

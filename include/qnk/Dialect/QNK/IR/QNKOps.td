@@ -204,7 +204,8 @@ def QNK_MatmulOp : QNK_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
     (wrapping modulo 2^32, which needs K > 2^17 for i8 x i8 and K > 65793
     for ui8 x i8). Supported pairs: f32×f32→f32, bf16×bf16→f32,
     f16×f16→f32, fp8×fp8→f32 and fp8×bf16→f32 (any mix of `f8E4M3FN`,
-    `f8E5M2`), and integers A ∈ {i8, ui8, i4, ui4} × B ∈ {i8, i4, ui4} →
+    `f8E5M2` and the fp4 `f4E2M1FN` of MXFP4/NVFP4, packed two per byte),
+    and integers A ∈ {i8, ui8, i4, ui4} × B ∈ {i8, i4, ui4} →
     i32 (B is the signed operand of the dot-product instructions; `ui4`
     fits it). 4-bit operands are widened to 8 bits while packing, so they
     take the 8-bit nanokernels at half the memory traffic.
