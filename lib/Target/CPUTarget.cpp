@@ -281,15 +281,20 @@ llvm::Expected<NanoKernelAttr> qnk::selectNanoKernel(CPUTargetAttr target,
 
 /// dot_i8: vpdpbusd on quads of 8-bit activations (i8 or ui8) and weights.
 static FailureOr<NanoKernelAttr> selectIntDotKernel(CPUTargetAttr target,
-                                                    Type aElt, int64_t rows) {
+                                                    Type aElt, int64_t rows,
+                                                    int64_t kGranule) {
   if (aElt.getIntOrFloatBitWidth() != 8 || rows < 1 || rows > 16)
     return failure();
+  // 64 bytes of K per zmm step, 32 per ymm step: the 256-bit form where K
+  // (or a group, e.g. llama.cpp's 32) holds no whole zmm step.
+  bool zmm = target.getVectorBits() == 512 && target.hasFeature("avx512vnni") &&
+             target.hasFeature("avx512bw");
+  bool ymm = target.hasFeature("avxvnni") ||
+             (target.hasFeature("avx512vnni") && target.hasFeature("avx512vl"));
   int64_t lanes;
-  if (target.getVectorBits() == 512 && target.hasFeature("avx512vnni") &&
-      target.hasFeature("avx512bw"))
+  if (zmm && kGranule % 64 == 0)
     lanes = 16;
-  else if (target.hasFeature("avxvnni") ||
-           (target.hasFeature("avx512vnni") && target.hasFeature("avx512vl")))
+  else if (ymm && kGranule % 32 == 0)
     lanes = 8;
   else
     return failure();
@@ -306,10 +311,10 @@ static FailureOr<NanoKernelAttr> selectIntDotKernel(CPUTargetAttr target,
 
 FailureOr<NanoKernelAttr> qnk::selectDotKernel(CPUTargetAttr target, Type aElt,
                                                Type bElt, int64_t rows,
-                                               bool grouped) {
+                                               bool grouped, int64_t kGranule) {
   Type acc = getMatmulAccumulatorType(aElt, bElt);
   if (acc && acc.isInteger(32))
-    return selectIntDotKernel(target, aElt, rows);
+    return selectIntDotKernel(target, aElt, rows, kGranule);
   auto small = [](Type t) {
     return isa<Float8E4M3FNType, Float8E5M2Type, Float4E2M1FNType>(t);
   };

@@ -59,14 +59,15 @@ LogicalResult packAsDot(MatmulOp op, CPUTargetAttr target,
   // earlier in the CPU pipeline).
   if (!op.getTransposeB() || op.getTransposeA() || op.getOutScale())
     return failure();
+  int64_t k = aTy.getDimSize(1);
   FailureOr<NanoKernelAttr> kernel = selectDotKernel(
       target, aTy.getElementType(), getElementTypeOrSelf(op.getB()),
-      cTy.getDimSize(0), op.hasGroupScales());
+      cTy.getDimSize(0), op.hasGroupScales(),
+      op.hasGroupScales() ? *op.getGroupSize() : k);
   if (failed(kernel))
     return failure();
   // Whole vectors of K, also within each group.
-  int64_t vl = kernel->getVectorLength() * kernel->getKr(),
-          k = aTy.getDimSize(1);
+  int64_t vl = kernel->getVectorLength() * kernel->getKr();
   if (k % vl != 0 || (op.hasGroupScales() && *op.getGroupSize() % vl != 0))
     return failure();
   Location loc = op.getLoc();

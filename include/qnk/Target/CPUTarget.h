@@ -88,11 +88,12 @@ selectNanoKernel(CPUTargetAttr target, mlir::Type aElt, mlir::Type bElt,
 /// for `rows` (at most 16) rows of A, in blocks of up to 4, against rows of
 /// a B stored [N, K] and read in place, or failure when the target or the
 /// pair does not suit it. `grouped` reserves registers for the scaled
-/// totals of earlier K groups.
+/// totals of earlier K groups; `kGranule` (K, or the group size) picks a
+/// vector length that divides it where there is a choice.
 mlir::FailureOr<NanoKernelAttr> selectDotKernel(CPUTargetAttr target,
                                                 mlir::Type aElt,
                                                 mlir::Type bElt, int64_t rows,
-                                                bool grouped);
+                                                bool grouped, int64_t kGranule);
 
 } // namespace qnk
 
