@@ -1,5 +1,5 @@
 """Differential test: random qnk.matmul programs (with and without epilogue
-clauses and group scales), quantize/dequantize and softmax programs through the fast
+clauses and group scales), attention, quantize/dequantize and softmax programs through the fast
 pipeline, compared with the reference lowering by `qnk-run --verify`.
 
 Shapes include 1, primes and non-multiples of every register block; types,
@@ -152,6 +152,38 @@ def group_program(rng):
             f"  return %c : {c_ty}\n}}\n")
 
 
+def attention_program(rng):
+    """qnk.attention: batch, grouped heads, odd lengths (Lq = 1 decode and
+    Lk = 1 included), head dims, causal, broadcast masks, scales, types."""
+    b = rng.choice([1, 2])
+    hkv = rng.choice([1, 2])
+    h = hkv * rng.choice([1, 2, 3])
+    lq = rng.choice([1, 1, 3, 17, 40])
+    lk = rng.choice([1, 5, 17, 64, 100])
+    d = rng.choice([8, 32, 64, 80])
+    dv = d if rng.random() < 0.8 else rng.choice([16, 20])
+    elt = rng.choice(["f32", "bf16", "f16"])
+    out = rng.choice(["f32", elt])
+    q, k, v = (tensor((b, h, lq, d), elt), tensor((b, hkv, lk, d), elt),
+               tensor((b, hkv, lk, dv), elt))
+    o = tensor((b, h, lq, dv), out)
+    args = [f"%q: {q}", f"%k: {k}", f"%v: {v}"]
+    clauses = ""
+    if rng.random() < 0.3:
+        full = (b, h, lq, lk)
+        mshape = tuple(x if rng.random() < 0.6 else 1 for x in full)
+        m = tensor(mshape, rng.choice(["f32", elt]))
+        args.append(f"%m: {m}")
+        clauses += f" mask(%m : {m})"
+    if rng.random() < 0.3:
+        clauses += f" scale = {rng.choice([0.125, 0.5, 1.0])}"
+    if rng.random() < 0.4:
+        clauses += " causal"
+    return (f"func.func @mm({', '.join(args)}) -> {o} {{\n"
+            f"  %o = qnk.attention %q, %k, %v{clauses} : {q}, {k}, {v} -> {o}\n"
+            f"  return %o : {o}\n}}\n")
+
+
 def quant_program(rng):
     """qnk.quantize or qnk.dequantize with a random scale scheme (or, one
     time in three, a block-scaled qnk.mx_quantize)."""
@@ -196,6 +228,8 @@ def program(rng, only_quant=False):
         return epilogue_program(rng)
     if kind > 0.9:
         return group_program(rng)
+    if kind > 0.82:
+        return attention_program(rng)
     if kind < 0.25:
         return quant_program(rng)
     if kind < 0.32:
