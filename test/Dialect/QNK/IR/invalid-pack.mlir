@@ -125,3 +125,43 @@ func.func @dot_shapes(%a: memref<1x64xbf16>, %b: memref<8x32xi4>, %c: memref<1x8
   qnk.packed_matmul ins(%a, %b : memref<1x64xbf16>, memref<8x32xi4>) outs(%c : memref<1x8xf32>) kernel = #qnk.nanokernel<dot_f32, mr = 1, nv = 4, vector_length = 8, kr = 1>
   return
 }
+
+// -----
+
+func.func @group_size_alone(%a: memref<4x32xf32>, %b: memref<32x16xf32>, %c: memref<4x16xf32>) {
+  // expected-error @+1 {{group scales and group_size go together}}
+  qnk.packed_matmul ins(%a, %b : memref<4x32xf32>, memref<32x16xf32>) outs(%c : memref<4x16xf32>) kernel = #qnk.nanokernel<fma_f32, mr = 4, nv = 2, vector_length = 8, kr = 1> group_size = 32
+  return
+}
+
+// -----
+
+func.func @group_on_amx(%a: memref<1x1x32x32xbf16>, %b: memref<1x16x32x2xbf16>, %c: memref<32x32xf32>, %sb: memref<1x32xf32>) {
+  // expected-error @+1 {{group scales need a vector nanokernel}}
+  qnk.packed_matmul ins(%a, %b : memref<1x1x32x32xbf16>, memref<1x16x32x2xbf16>) outs(%c : memref<32x32xf32>) kernel = #qnk.nanokernel<amx_bf16, mr = 32, nv = 2, vector_length = 16, kr = 2> b_group_scale(%sb : memref<1x32xf32>) group_size = 32
+  return
+}
+
+// -----
+
+func.func @group_not_steps(%a: memref<1x8x4x4xi8>, %b: memref<1x8x16x4xi8>, %c: memref<4x16xf32>, %sb: memref<1x16xf32>) {
+  // expected-error @+1 {{group_size must be a positive multiple of the nanokernel's K step 4, got 30}}
+  qnk.packed_matmul ins(%a, %b : memref<1x8x4x4xi8>, memref<1x8x16x4xi8>) outs(%c : memref<4x16xf32>) kernel = #qnk.nanokernel<dpbusd_u8s8, mr = 4, nv = 2, vector_length = 8, kr = 4> b_group_scale(%sb : memref<1x16xf32>) group_size = 30
+  return
+}
+
+// -----
+
+func.func @group_scale_type(%a: memref<4x32xf32>, %b: memref<32x16xf32>, %c: memref<4x16xf32>, %sb: memref<1x16xf16>) {
+  // expected-error @+1 {{group scales must be rank-2 f32}}
+  qnk.packed_matmul ins(%a, %b : memref<4x32xf32>, memref<32x16xf32>) outs(%c : memref<4x16xf32>) kernel = #qnk.nanokernel<fma_f32, mr = 4, nv = 2, vector_length = 8, kr = 1> b_group_scale(%sb : memref<1x16xf16>) group_size = 32
+  return
+}
+
+// -----
+
+func.func @dot_i8_types(%a: memref<1x64xbf16>, %b: memref<8x64xi8>, %c: memref<1x8xi32>) {
+  // expected-error @+1 {{dot_i8 needs i8/ui8 A, i8/i4/ui4 B and a 'i32' C}}
+  qnk.packed_matmul ins(%a, %b : memref<1x64xbf16>, memref<8x64xi8>) outs(%c : memref<1x8xi32>) kernel = #qnk.nanokernel<dot_i8, mr = 1, nv = 4, vector_length = 8, kr = 4>
+  return
+}
