@@ -26,6 +26,11 @@ llvm_config.add_tool_substitutions(
     tool_dirs)
 config.substitutions.append(("%qnk_src_root", config.qnk_src_root))
 # Built libraries (the CUDA runtime tests' fake driver).
+# Programs a test links against QNK's (possibly instrumented) libraries.
+config.substitutions.append(
+    ("%sanitize_flags",
+     "-fsanitize=address,undefined"
+     if config.qnk_sanitizers.upper() in ("ON", "1", "TRUE", "YES") else ""))
 config.substitutions.append(("%qnk_lib_dir",
                              os.path.join(config.qnk_obj_root, "lib")))
 config.substitutions.append(("%python", "python3"))

@@ -29,7 +29,7 @@
 // CUBIN: 7f454c46
 
 // A C program with the static runtime, without a driver.
-// RUN: clang -std=c11 -I %t -I %qnk_src_root/include %S/Inputs/cuda-runtime-driver.c %t/mm.o %qnk_lib_dir/libqnk_cuda_runtime.a -lstdc++ -ldl -o %t/driver
+// RUN: clang %sanitize_flags -std=c11 -I %t -I %qnk_src_root/include %S/Inputs/cuda-runtime-driver.c %t/mm.o %qnk_lib_dir/libqnk_cuda_runtime.a -lstdc++ -ldl -o %t/driver
 // RUN: env QNK_CUDA_DRIVER=%t/no-such-libcuda.so not %t/driver 2>&1 | FileCheck %s --check-prefix=DRIVER
 // DRIVER: qnk-cuda-runtime: error: cannot load cubin module (sm_90a): no CUDA driver: dlopen {{.*}}no-such-libcuda.so failed
 // DRIVER: status: QNK_CUDA_ERROR_NO_DRIVER
