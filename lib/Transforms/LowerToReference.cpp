@@ -36,9 +36,8 @@ Value widen(OpBuilder &b, Location loc, Value v, Type acc, bool isUnsigned) {
   if (qnk::isFp8(v.getType()) || qnk::isFp4(v.getType())) {
     Value vec = vector::BroadcastOp::create(
         b, loc, VectorType::get({1}, v.getType()), v);
-    Value wide = qnk::isFp8(v.getType())
-                     ? qnk::decodeFp8(b, loc, vec, acc)
-                     : qnk::decodeFp4E2M1(b, loc, vec, acc);
+    Value wide = qnk::isFp8(v.getType()) ? qnk::decodeFp8(b, loc, vec, acc)
+                                         : qnk::decodeFp4E2M1(b, loc, vec, acc);
     return vector::ExtractOp::create(b, loc, wide, 0);
   }
   if (isa<FloatType>(acc) && isa<IntegerType>(v.getType()))

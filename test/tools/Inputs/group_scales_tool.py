@@ -14,17 +14,9 @@ result must agree with the float64 sum within 1e-5 * sum |terms|.
 import sys
 from fractions import Fraction
 
-import ml_dtypes
 import numpy as np
 
-
-def load(path):
-    a = np.load(path)
-    if a.dtype.kind == "V" and a.dtype.itemsize == 2:
-        a = a.view(ml_dtypes.bfloat16)
-    if a.dtype.kind == "V" and a.dtype.itemsize == 1 and "int4" in path:
-        a = a.view(ml_dtypes.uint4 if "uint4" in path else ml_dtypes.int4)
-    return a
+from npy_tool import load
 
 
 def round_f32(q):
