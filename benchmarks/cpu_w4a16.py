@@ -19,10 +19,11 @@ import subprocess
 import sys
 import tempfile
 
+from cpu_w8a8 import build_peer as build
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = pathlib.Path(os.environ.get("QNK_BUILD_DIR", ROOT / "build"))
 QNK_RUN = BUILD / "bin" / "qnk-run"
-PEERS = ROOT / "benchmarks" / "peers"
 
 
 def qnk_source(m, n, k, g, kind):
@@ -49,15 +50,6 @@ def run_qnk(tmp, m, n, k, g, kind, runs):
                           "--json"], check=True, capture_output=True, text=True)
     r = json.loads(out.stdout)
     return r["median_ms"], r["target"]
-
-
-def build(tmp, name):
-    binary = os.path.join(tmp, name)
-    subprocess.run(["cc", "-O2", "-march=native",
-                    "-I/usr/include/x86_64-linux-gnu/openblas-pthread",
-                    "-I", str(PEERS), str(PEERS / f"{name}.c"), "-o", binary,
-                    "-lopenblas"], check=True)
-    return binary
 
 
 def main():

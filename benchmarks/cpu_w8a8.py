@@ -46,12 +46,13 @@ def run_qnk(tmp, m, n, k, dtype, runs):
     return r["median_ms"], r["target"]
 
 
-def build_peer(tmp):
-    binary = os.path.join(tmp, "w8a8_dequant_sgemm")
+def build_peer(tmp, name="w8a8_dequant_sgemm"):
+    """Compiles benchmarks/peers/NAME.c (with OpenBLAS) into tmp."""
+    binary = os.path.join(tmp, name)
     subprocess.run(["cc", "-O2", "-march=native",
                     "-I/usr/include/x86_64-linux-gnu/openblas-pthread",
                     "-I", str(ROOT / "benchmarks" / "peers"),
-                    str(ROOT / "benchmarks" / "peers" / "w8a8_dequant_sgemm.c"),
+                    str(ROOT / "benchmarks" / "peers" / f"{name}.c"),
                     "-o", binary, "-lopenblas"], check=True)
     return binary
 
