@@ -14,16 +14,12 @@ benchmarks/peers/memcpy_peer.c. Prints the ratios.
 import argparse
 import json
 import os
-import pathlib
 import subprocess
 import sys
 import tempfile
 
-from cpu_w8a8 import build_peer as build
+from cpu_w8a8 import build_peer as build, time_qnk
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-BUILD = pathlib.Path(os.environ.get("QNK_BUILD_DIR", ROOT / "build"))
-QNK_RUN = BUILD / "bin" / "qnk-run"
 
 
 def qnk_source(m, n, k, g, kind):
@@ -43,13 +39,7 @@ def qnk_source(m, n, k, g, kind):
 
 
 def run_qnk(tmp, m, n, k, g, kind, runs):
-    path = os.path.join(tmp, f"{kind}_{m}.mlir")
-    with open(path, "w") as f:
-        f.write(qnk_source(m, n, k, g, kind))
-    out = subprocess.run([str(QNK_RUN), path, "-e", "f", f"--bench={runs}",
-                          "--json"], check=True, capture_output=True, text=True)
-    r = json.loads(out.stdout)
-    return r["median_ms"], r["target"]
+    return time_qnk(tmp, f"{kind}_{m}", qnk_source(m, n, k, g, kind), runs)
 
 
 def main():

@@ -17,7 +17,8 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-QNK_RUN = ROOT / "build" / "bin" / "qnk-run"
+BUILD = pathlib.Path(os.environ.get("QNK_BUILD_DIR", ROOT / "build"))
+QNK_RUN = BUILD / "bin" / "qnk-run"
 
 
 def qnk_source(m, n, k, dtype):
@@ -37,9 +38,15 @@ def qnk_source(m, n, k, dtype):
 
 
 def run_qnk(tmp, m, n, k, dtype, runs):
-    path = os.path.join(tmp, f"w8a8_{dtype}_{m}.mlir")
+    return time_qnk(tmp, f"w8a8_{dtype}_{m}", qnk_source(m, n, k, dtype), runs)
+
+
+def time_qnk(tmp, name, source, runs):
+    """Median ms of entry @f of `source` under `qnk-run --bench`, and the
+    target it ran for."""
+    path = os.path.join(tmp, f"{name}.mlir")
     with open(path, "w") as f:
-        f.write(qnk_source(m, n, k, dtype))
+        f.write(source)
     out = subprocess.run([str(QNK_RUN), path, "-e", "f", f"--bench={runs}",
                           "--json"], check=True, capture_output=True, text=True)
     r = json.loads(out.stdout)
