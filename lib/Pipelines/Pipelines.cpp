@@ -129,6 +129,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, int64_t threads) {
   // carried through loops among them) convert together.
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createQNKLegalizeBF16Memory());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createQNKAnnotateLLVMTarget());
 }

@@ -226,6 +226,20 @@ def QNKLegalizeBF16 : Pass<"qnk-legalize-bf16", "mlir::ModuleOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def QNKLegalizeBF16Memory : Pass<"qnk-legalize-bf16-memory"> {
+  let summary = "Move bf16 values through memory as i16 bits";
+  let description = [{
+    Runs on the LLVM dialect. Rewrites `llvm.load`, `llvm.store` and the
+    masked load/store/gather/scatter intrinsics of bf16 scalars and vectors
+    into the same accesses of i16 plus `llvm.bitcast`. Without AVX512-BF16,
+    LLVM keeps a scalar bf16 in an f32 register, so a bf16 element stored on
+    its own (the scalarized tail of a masked store) is rounded through
+    compiler-rt's `__truncsfbf2`, which the JIT and QNK's objects lack;
+    accesses of bits need no conversion on any target.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def QNKInlineAllocaScopes : Pass<"qnk-inline-alloca-scopes"> {
   let summary = "Inline stack scopes that hold no stack allocation";
   let description = [{
