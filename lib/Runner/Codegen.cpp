@@ -196,7 +196,7 @@ static void eraseUnreachableFunctions(ModuleOp module, llvm::StringRef entry) {
 FailureOr<OwningOpRef<ModuleOp>>
 qnk::runner::lowerToLLVMDialect(ModuleOp module, llvm::StringRef entry,
                                 Pipeline pipeline, const TargetSpec &target,
-                                int64_t threads) {
+                                int64_t threads, CacheBlocks blocks) {
   OwningOpRef<ModuleOp> clone(module.clone());
   eraseUnreachableFunctions(*clone, entry);
   PassManager pm(module.getContext());
@@ -210,6 +210,9 @@ qnk::runner::lowerToLLVMDialect(ModuleOp module, llvm::StringRef entry,
   options.target = target.name;
   options.features = llvm::ArrayRef<std::string>(target.overrides);
   options.threads = threads;
+  options.kc = blocks.kc;
+  options.mc = blocks.mc;
+  options.nc = blocks.nc;
   if (pipeline == Pipeline::Fast)
     qnk::buildCPUPipeline(pm, options);
   else

@@ -39,3 +39,13 @@ func.func @mm_i8(%a: tensor<37x50xi8>, %b: tensor<50x129xi8>) -> tensor<37x129xi
 func.func @"not-c"(%a: tensor<4x4xf32>) -> tensor<4x4xf32> {
   return %a : tensor<4x4xf32>
 }
+
+// Cache blocks (qnk-tile's kc, mc, nc) reach the pipeline: M = 37 in
+// blocks of 24 rows, K = 50 in blocks of 16 steps.
+// RUN: qnk-compile %s -e mm -S --target=haswell --kc=16 --mc=24 -o /dev/null --mlir-print-ir-after-all 2>&1 | FileCheck %s --check-prefix=BLOCKS
+// BLOCKS-LABEL: IR Dump After QNKTile
+// BLOCKS: scf.for %{{.*}} = %c0{{.*}} to %c37 step %c24
+// BLOCKS: scf.for %{{.*}} = %c16 to %c50 step %c16
+// BLOCKS-LABEL: IR Dump After
+// RUN: not qnk-compile %s -e mm -S --kc=-3 -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADKC
+// BADKC: error: qnk-tile needs threads in [1, 4096] and kc, mc, nc in [0, 2^32] (0: derived), got threads = 1, kc = -3,

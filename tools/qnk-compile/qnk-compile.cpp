@@ -78,6 +78,19 @@ static cl::opt<bool>
 static cl::opt<bool>
     emitAssembly("S", cl::desc("Write assembly instead of an object file"),
                  cl::cat(category));
+static cl::opt<int64_t>
+    kcOption("kc", cl::init(0),
+             cl::desc("Cache block in K steps (qnk-tile's kc; 0: derived from "
+                      "the target)"),
+             cl::cat(category));
+static cl::opt<int64_t>
+    mcOption("mc", cl::init(0),
+             cl::desc("Cache block in rows (qnk-tile's mc; 0: derived)"),
+             cl::cat(category));
+static cl::opt<int64_t>
+    ncOption("nc", cl::init(0),
+             cl::desc("Cache block in columns (qnk-tile's nc; 0: derived)"),
+             cl::cat(category));
 /// --threads, registered in main() once libLLVM's own option of that name is
 /// out of the way.
 static unsigned threads = 1;
@@ -207,7 +220,8 @@ static int run() {
   auto lowered =
       cuda ? lowerToLLVMDialectForCUDA(module, entryName, chip)
            : lowerToLLVMDialect(module, entryName, Pipeline::Fast, *target,
-                                std::max<unsigned>(threads, 1));
+                                std::max<unsigned>(threads, 1),
+                                {kcOption, mcOption, ncOption});
   if (failed(lowered))
     return 1;
 

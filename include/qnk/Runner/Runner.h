@@ -327,15 +327,21 @@ std::string getCodegenFeatureString(const ResolvedCPU &cpu);
 /// The pipelines a module can be lowered through.
 enum class Pipeline { Fast, Reference };
 
+/// The fast pipeline's cache blocks (qnk-tile's kc, mc, nc: K steps, rows,
+/// columns); 0 derives one from the target's caches.
+struct CacheBlocks {
+  int64_t kc = 0, mc = 0, nc = 0;
+};
+
 /// Clones `module` keeping only `entry` and the functions it references,
 /// and lowers the clone to the LLVM dialect through qnk::buildCPUPipeline
-/// (splitting its block loops across `threads` OpenMP threads) or
-/// qnk::buildReferencePipeline (always single-threaded) for `target`.
-/// Failures are reported as diagnostics on the module's context.
+/// (splitting its block loops across `threads` OpenMP threads, with
+/// `blocks`) or qnk::buildReferencePipeline (always single-threaded) for
+/// `target`. Failures are reported as diagnostics on the module's context.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 lowerToLLVMDialect(mlir::ModuleOp module, llvm::StringRef entry,
                    Pipeline pipeline, const TargetSpec &target,
-                   int64_t threads = 1);
+                   int64_t threads = 1, CacheBlocks blocks = {});
 
 /// As lowerToLLVMDialect, through qnk::buildCUDAPipeline for `chip` (sm_80,
 /// sm_90a; empty: the pipeline's default): the entry becomes host code that
