@@ -263,6 +263,16 @@ TEST(FakeDriver, EventsAndStreams) {
   EXPECT_TRUE(errors.messages.empty());
 }
 
+TEST(FakeDriver, LegacyStream) {
+  ErrorCapture errors;
+  EXPECT_EQ(qnkCudaSynchronizeLegacyStream(1), QNK_CUDA_SUCCESS);
+  EXPECT_EQ(qnkCudaSynchronizeLegacyStream(5), QNK_CUDA_ERROR_NO_DEVICE);
+  ASSERT_EQ(errors.messages.size(), 1u);
+  EXPECT_EQ(errors.messages[0],
+            "waiting for the legacy default stream of CUDA device 5: no CUDA "
+            "device 5 (the driver sees 2)");
+}
+
 TEST(FakeDriver, SynchronizationTimesOut) {
   ErrorCapture errors;
   double previous = qnkCudaGetSyncTimeout();
@@ -283,6 +293,13 @@ TEST(FakeDriver, SynchronizationTimesOut) {
             "(qnkCudaSetSyncTimeout / QNK_CUDA_SYNC_TIMEOUT); a kernel may "
             "be hung. It keeps running on the device");
   mgpuEventSynchronize(event);
+  EXPECT_EQ(qnkCudaClearError(), QNK_CUDA_ERROR_TIMEOUT);
+  EXPECT_EQ(qnkCudaSynchronizeLegacyStream(1), QNK_CUDA_ERROR_TIMEOUT);
+  EXPECT_EQ(errors.messages.back(),
+            "waiting for the legacy default stream of CUDA device 1 did not "
+            "finish within 0.05 s (qnkCudaSetSyncTimeout / "
+            "QNK_CUDA_SYNC_TIMEOUT); a kernel may be hung. It keeps running "
+            "on the device");
   EXPECT_EQ(qnkCudaClearError(), QNK_CUDA_ERROR_TIMEOUT);
   setHang(0);
   qnkCudaSetSyncTimeout(previous);
@@ -393,6 +410,79 @@ TEST(FakeDriver, HostRegistration) {
   EXPECT_EQ(errors.messages.at(0),
             "cannot register a memref of rank 2 with CUDA: only dense, "
             "row-major memrefs can be");
+}
+
+/// The DLPack 1.0 layout of what qnkCudaBufferExportDLPack returns.
+struct DLTensor {
+  void *data;
+  int32_t deviceType, deviceId, ndim;
+  uint8_t code, bits;
+  uint16_t lanes;
+  int64_t *shape, *strides;
+  uint64_t byteOffset;
+};
+struct DLManagedTensor {
+  DLTensor tensor;
+  void *context;
+  void (*deleter)(DLManagedTensor *);
+};
+struct DLManagedTensorVersioned {
+  uint32_t major, minor;
+  void *context;
+  void (*deleter)(DLManagedTensorVersioned *);
+  uint64_t flags;
+  DLTensor tensor;
+};
+
+TEST(FakeDriver, BuffersAndDLPack) {
+  ErrorCapture errors;
+  auto freeBytes = [] {
+    QnkCudaDeviceInfo info;
+    qnkCudaGetDeviceInfo(1, &info);
+    return info.freeMemoryBytes;
+  };
+  size_t before = freeBytes();
+  QnkCudaBuffer *buffer = qnkCudaBufferCreate(1, 6 * 10 * 2);
+  ASSERT_NE(buffer, nullptr);
+  EXPECT_EQ(freeBytes(), before - 120);
+  int64_t shape[] = {6, 10};
+  auto *legacy = static_cast<DLManagedTensor *>(
+      qnkCudaBufferExportDLPack(buffer, 2, shape, 4, 16, 0));
+  auto *versioned = static_cast<DLManagedTensorVersioned *>(
+      qnkCudaBufferExportDLPack(buffer, 2, shape, 4, 16, 1));
+  ASSERT_TRUE(legacy && versioned);
+  for (const DLTensor *t : {&legacy->tensor, &versioned->tensor}) {
+    EXPECT_EQ(t->data, qnkCudaBufferGetData(buffer));
+    EXPECT_EQ(t->deviceType, 2); // kDLCUDA
+    EXPECT_EQ(t->deviceId, 1);
+    EXPECT_EQ(t->ndim, 2);
+    EXPECT_EQ(t->code, 4); // bfloat16
+    EXPECT_EQ(t->bits, 16);
+    EXPECT_EQ(t->lanes, 1);
+    EXPECT_EQ(t->shape[0], 6);
+    EXPECT_EQ(t->shape[1], 10);
+    EXPECT_EQ(t->strides, nullptr);
+    EXPECT_EQ(t->byteOffset, 0u);
+  }
+  EXPECT_EQ(versioned->major, 1u);
+  EXPECT_EQ(versioned->flags, 0u);
+  // The memory lives until the creator and both consumers let go.
+  qnkCudaBufferRelease(buffer);
+  legacy->deleter(legacy);
+  EXPECT_EQ(freeBytes(), before - 120);
+  versioned->deleter(versioned);
+  EXPECT_EQ(freeBytes(), before);
+
+  buffer = qnkCudaBufferCreate(1, 16);
+  int64_t wrong[] = {3};
+  EXPECT_EQ(qnkCudaBufferExportDLPack(buffer, 1, wrong, 2, 32, 1), nullptr);
+  EXPECT_EQ(qnkCudaClearError(), QNK_CUDA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(errors.messages.back(),
+            "cannot export a device buffer through DLPack: the tensor has 12 "
+            "bytes, the buffer 16");
+  qnkCudaBufferRelease(buffer);
+  EXPECT_EQ(qnkCudaBufferCreate(1, 0), nullptr);
+  EXPECT_EQ(qnkCudaClearError(), QNK_CUDA_ERROR_INVALID_ARGUMENT);
 }
 
 TEST(FakeDriver, MissingDeviceOrdinal) {

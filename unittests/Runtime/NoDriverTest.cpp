@@ -36,6 +36,9 @@ TEST(NoDriver, Queries) {
   QnkCudaDeviceInfo info;
   EXPECT_EQ(qnkCudaGetDeviceInfo(0, &info), QNK_CUDA_ERROR_NO_DRIVER);
   expectNoDriver(errors, "querying CUDA device 0");
+  EXPECT_EQ(qnkCudaSynchronizeLegacyStream(0), QNK_CUDA_ERROR_NO_DRIVER);
+  expectNoDriver(errors, "waiting for the legacy default stream of CUDA "
+                         "device 0");
 }
 
 TEST(NoDriver, Modules) {
@@ -120,6 +123,10 @@ TEST(NoDriver, Memory) {
   mgpuMemHostUnregister(host);
   expectNoDriver(errors, "cannot unregister host memory");
   mgpuMemFree(nullptr, nullptr);
+  EXPECT_EQ(qnkCudaBufferCreate(0, 4096), nullptr);
+  expectNoDriver(errors, "cannot allocate 4.0 KiB (4096 bytes) of device "
+                         "memory");
+  qnkCudaBufferRelease(nullptr);
   EXPECT_TRUE(errors.messages.empty());
 }
 

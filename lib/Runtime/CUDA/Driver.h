@@ -62,6 +62,8 @@ enum : int {
 };
 
 constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
+/// The handle of the current context's legacy default stream.
+constexpr uintptr_t CU_STREAM_LEGACY = 0x1;
 constexpr unsigned CU_EVENT_DEFAULT = 0, CU_EVENT_DISABLE_TIMING = 2;
 constexpr unsigned CU_MEM_ATTACH_GLOBAL = 1;
 constexpr int CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION = 4;

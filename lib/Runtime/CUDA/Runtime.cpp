@@ -348,13 +348,27 @@ CUresult qnk::cuda::waitWithTimeout(CUresult (*query)(void *), void *object,
 // Public queries
 //===----------------------------------------------------------------------===//
 
-extern "C" QnkCudaStatus qnkCudaInit(int ordinal) {
+/// Device `ordinal` (not the thread's default device), as getDevice.
+template <typename What>
+static const Device *getDeviceByOrdinal(int ordinal, const API *&api,
+                                        What what) {
   int previous = defaultDeviceOrdinal;
   defaultDeviceOrdinal = ordinal;
-  const API *api;
-  const Device *device =
-      getDevice(api, [] { return std::string("initializing CUDA"); });
+  const Device *device = getDevice(api, what);
   defaultDeviceOrdinal = previous;
+  return device;
+}
+
+/// The pending error's status after a failure that may not have been
+/// reported because an earlier error was pending.
+static QnkCudaStatus failedStatus(QnkCudaStatus fallback) {
+  return pendingError.status ? pendingError.status : fallback;
+}
+
+extern "C" QnkCudaStatus qnkCudaInit(int ordinal) {
+  const API *api;
+  const Device *device = getDeviceByOrdinal(
+      ordinal, api, [] { return std::string("initializing CUDA"); });
   return device ? QNK_CUDA_SUCCESS : pendingError.status;
 }
 
@@ -366,14 +380,12 @@ extern "C" QnkCudaStatus qnkCudaGetDeviceInfo(int ordinal,
     return QNK_CUDA_ERROR_INVALID_ARGUMENT;
   }
   std::memset(info, 0, sizeof(*info));
-  int previous = defaultDeviceOrdinal;
-  defaultDeviceOrdinal = ordinal;
   const API *api;
-  const Device *device = getDevice(
-      api, [&] { return "querying CUDA device " + std::to_string(ordinal); });
-  defaultDeviceOrdinal = previous;
+  const Device *device = getDeviceByOrdinal(ordinal, api, [&] {
+    return "querying CUDA device " + std::to_string(ordinal);
+  });
   if (!device)
-    return pendingError.status ? pendingError.status : QNK_CUDA_ERROR_NO_DEVICE;
+    return failedStatus(QNK_CUDA_ERROR_NO_DEVICE);
   std::snprintf(info->name, sizeof(info->name), "%s", device->name.c_str());
   info->computeCapabilityMajor = device->major;
   info->computeCapabilityMinor = device->minor;
@@ -386,6 +398,34 @@ extern "C" QnkCudaStatus qnkCudaGetDeviceInfo(int ordinal,
   CUresult r =
       api->cuMemGetInfo_v2(&info->freeMemoryBytes, &info->totalMemoryBytes);
   if (!check(r, [&] { return "querying the memory of " + device->describe(); }))
+    return classifyResult(r);
+  return QNK_CUDA_SUCCESS;
+}
+
+extern "C" QnkCudaStatus qnkCudaSynchronizeLegacyStream(int ordinal) {
+  auto what = [&] {
+    return "waiting for the legacy default stream of CUDA device " +
+           std::to_string(ordinal);
+  };
+  const API *api;
+  const Device *device = getDeviceByOrdinal(ordinal, api, what);
+  if (!device)
+    return failedStatus(QNK_CUDA_ERROR_NO_DEVICE);
+  // The legacy stream is the current context's: keep the device's current
+  // while polling.
+  ScopedContext context(*api, *device);
+  CUresult r = waitWithTimeout(
+      [](void *stream) {
+        std::string ignored;
+        return driver::load(ignored)->cuStreamQuery(
+            static_cast<CUstream>(stream));
+      },
+      reinterpret_cast<void *>(CU_STREAM_LEGACY), what());
+  if (r == CUDA_ERROR_NOT_READY)
+    return QNK_CUDA_ERROR_TIMEOUT; // reported by waitWithTimeout
+  if (!check(r, [&] {
+        return what() + " failed (a kernel fault leaves the context unusable)";
+      }))
     return classifyResult(r);
   return QNK_CUDA_SUCCESS;
 }

@@ -96,12 +96,44 @@ typedef struct QnkCudaDeviceInfo {
 QNK_CUDA_EXPORT QnkCudaStatus qnkCudaGetDeviceInfo(int ordinal,
                                                    QnkCudaDeviceInfo *info);
 
+/** Waits (at most the synchronization timeout, below) for the work queued so
+ * far on the legacy default stream of device `ordinal`, in its primary
+ * context, which the CUDA runtime and PyTorch share; reports and returns
+ * failures. Entries run on streams of their own, which do not wait for that
+ * stream: a caller whose buffers are still being written there (a DLPack
+ * producer asked to order its work before stream 1, the legacy default
+ * stream, for one) calls this first. */
+QNK_CUDA_EXPORT QnkCudaStatus qnkCudaSynchronizeLegacyStream(int ordinal);
+
 /** How long mgpuStreamSynchronize / mgpuEventSynchronize wait before they
  * give up with QNK_CUDA_ERROR_TIMEOUT (the kernel keeps running: a hung
  * kernel is reported, not stopped). 0 waits forever. The default is 300 s,
  * or the environment variable QNK_CUDA_SYNC_TIMEOUT (seconds). */
 QNK_CUDA_EXPORT void qnkCudaSetSyncTimeout(double seconds);
 QNK_CUDA_EXPORT double qnkCudaGetSyncTimeout(void);
+
+/* Device buffers that DLPack consumers (PyTorch, CuPy, JAX, ...) can share
+ * without a copy. A buffer is reference counted: its creator holds one
+ * reference and each DLPack export another, which the consumer drops through
+ * the DLPack deleter; the last release frees the memory on its device. */
+typedef struct QnkCudaBuffer QnkCudaBuffer;
+
+/** Allocates `bytes` (> 0) of device memory on device `ordinal`; NULL on
+ * failure (reported). */
+QNK_CUDA_EXPORT QnkCudaBuffer *qnkCudaBufferCreate(int ordinal, size_t bytes);
+/** The buffer's device address. */
+QNK_CUDA_EXPORT void *qnkCudaBufferGetData(const QnkCudaBuffer *buffer);
+/** Drops the creator's (or any) reference; NULL is ignored. */
+QNK_CUDA_EXPORT void qnkCudaBufferRelease(QnkCudaBuffer *buffer);
+/** A DLPack `DLManagedTensor` (or, with `versioned`, a DLPack 1.0
+ * `DLManagedTensorVersioned`) viewing the whole buffer as a dense row-major
+ * tensor of `ndim` dimensions `shape` and DLPack data type `typeCode`,
+ * `typeBits` on device (kDLCUDA, ordinal). It holds a reference to the
+ * buffer until its deleter runs. NULL (reported) if the shape does not fill
+ * the buffer exactly. */
+QNK_CUDA_EXPORT void *
+qnkCudaBufferExportDLPack(QnkCudaBuffer *buffer, int ndim, const int64_t *shape,
+                          uint8_t typeCode, uint8_t typeBits, int versioned);
 
 /* Environment variables read once, at first use:
  *   QNK_CUDA_DRIVER        the driver library to dlopen instead of
