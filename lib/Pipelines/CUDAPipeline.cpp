@@ -55,6 +55,11 @@ struct CUDAPipelineTextOptions
       *this, "mma",
       llvm::cl::desc("Tensor-core instruction: auto, mma.sync or wgmma"),
       llvm::cl::init(defaults.mma)};
+  Option<std::string> pointers{
+      *this, "pointers",
+      llvm::cl::desc("Where the entry's tensors live: host (copied to and "
+                     "from the GPU) or device"),
+      llvm::cl::init(defaults.pointers)};
 
   CUDAPipelineOptions get() const {
     CUDAPipelineOptions opts;
@@ -65,6 +70,7 @@ struct CUDAPipelineTextOptions
     opts.warps.assign(warps.begin(), warps.end());
     opts.stages = stages;
     opts.mma = mma;
+    opts.pointers = pointers;
     return opts;
   }
 };
@@ -88,10 +94,11 @@ void buildCUDAPipeline(OpPassManager &pm, const CUDAPipelineOptions &opts) {
   outline.warps.assign(opts.warps.begin(), opts.warps.end());
   outline.stages = opts.stages;
   outline.instruction = opts.mma;
+  outline.pointers = opts.pointers;
   pm.addPass(createQNKCUDAOutlineMatmul(outline));
   pm.addNestedPass<gpu::GPUModuleOp>(createQNKCUDAComposeMMA());
-  // The host buffers are the function's operands and results (out
-  // parameters); the device buffers are freed by the launch sequence.
+  // The function's buffers are its operands and results (out parameters);
+  // device buffers of its own, if any, are freed by the launch sequence.
   buildBufferizePipeline(pm, /*deallocate=*/false);
 
   // Kernels: nvgpu/scf/gpu/arith/memref/vector to NVVM and LLVM, memref

@@ -224,7 +224,8 @@ qnk::runner::lowerToLLVMDialect(ModuleOp module, llvm::StringRef entry,
 
 FailureOr<OwningOpRef<ModuleOp>>
 qnk::runner::lowerToLLVMDialectForCUDA(ModuleOp module, llvm::StringRef entry,
-                                       llvm::StringRef chip) {
+                                       llvm::StringRef chip,
+                                       llvm::StringRef pointers) {
   OwningOpRef<ModuleOp> clone(module.clone());
   eraseUnreachableFunctions(*clone, entry);
   PassManager pm(module.getContext());
@@ -232,6 +233,7 @@ qnk::runner::lowerToLLVMDialectForCUDA(ModuleOp module, llvm::StringRef entry,
   qnk::CUDAPipelineOptions options;
   if (!chip.empty())
     options.chip = chip.str();
+  options.pointers = pointers.str();
   qnk::buildCUDAPipeline(pm, options);
   if (failed(pm.run(*clone)))
     return failure();

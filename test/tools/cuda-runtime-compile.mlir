@@ -45,11 +45,30 @@
 // HARNESS: qnk-cuda-harness: mm_bf16 on device 1 (Fake H100, sm_90)
 // HARNESS: result0 (64x40xf32): MISMATCH
 
+// --pointers=device: the entry takes device buffers and launches on them in
+// place (no device allocations or copies); the harness hands it device
+// buffers.
+// RUN: env CUDA_HOME=/usr/local/cuda qnk-compile %s -e mm_bf16 --device=cuda --chip=sm_90a --pointers=device --shared -o %t/mm-dev.so --header=%t/mm-dev.h
+// RUN: FileCheck %s --check-prefix=DEV-HEADER < %t/mm-dev.h
+// RUN: llvm-nm %t/mm-dev.so | FileCheck %s --check-prefix=DEV-SYMBOLS
+// RUN: env QNK_CUDA_DRIVER=%qnk_lib_dir/libQNKFakeCUDADriver.so not qnk-cuda-harness %t/mm-dev.so -e mm_bf16 --header=%t/mm-dev.h --ref=%t/mm-cpu.so --device=1 --pointers=device 2>&1 | FileCheck %s --check-prefix=HARNESS
+// DEV-HEADER: The kernels run on an NVIDIA GPU (sm_90a): the buffers are device memory (16-byte aligned)
+// DEV-HEADER: void mm_bf16(const uint16_t *arg0, const uint16_t *arg1, float *result0);
+// (llvm-nm sorts by name: no mgpuMem* between the launch and the entry.)
+// DEV-SYMBOLS: U mgpuLaunchKernel
+// DEV-SYMBOLS-NOT: mgpuMem
+// DEV-SYMBOLS: T mm_bf16
+
 // Options that do not go together.
 // RUN: not qnk-compile %s -e mm_bf16 --chip=sm_90a -o %t/x.o 2>&1 | FileCheck %s --check-prefix=CHIP
 // CHIP: error: --chip needs --device=cuda
 // RUN: not qnk-compile %s -e mm_bf16 --device=tpu -o %t/x.o 2>&1 | FileCheck %s --check-prefix=DEVICE
 // DEVICE: error: unknown --device 'tpu' (cpu or cuda)
+// RUN: not qnk-compile %s -e mm_bf16 --pointers=device -o %t/x.o 2>&1 | FileCheck %s --check-prefix=POINTERS
+// POINTERS: error: --pointers=device needs --device=cuda
+// RUN: not qnk-compile %s -e mm_bf16 --device=cuda --pointers=unified -o %t/x.o 2>&1 | FileCheck %s --check-prefix=POINTERS-VALUE
+// POINTERS-VALUE: error: unknown --pointers 'unified' (host or device)
+
 
 func.func @mm_bf16(%a: tensor<64x96xbf16>, %b: tensor<96x40xbf16>) -> tensor<64x40xf32> {
   %c = qnk.matmul %a, %b : tensor<64x96xbf16>, tensor<96x40xbf16> -> tensor<64x40xf32>

@@ -64,6 +64,13 @@ static cl::opt<std::string>
                       "(default: the pipeline's)"),
              cl::cat(category));
 static cl::opt<std::string>
+    pointersName("pointers",
+                 cl::desc("With --device=cuda: what the entry's pointers "
+                          "are, host buffers (default; the entry copies) or "
+                          "device buffers (no copies)"),
+                 cl::value_desc("host|device"), cl::init("host"),
+                 cl::cat(category));
+static cl::opt<std::string>
     outputFilename("o", cl::Required,
                    cl::desc("Output file: an object file, a shared library "
                             "with --shared, assembly with -S"),
@@ -118,6 +125,10 @@ back, through libqnk_cuda_runtime, which the program links (its host code
 is compiled for --target, x86-64 by default):
   qnk-compile mm.mlir -e mm --device=cuda --chip=sm_90a -o mm.o --header=mm.h
   cc main.c mm.o -lqnk_cuda_runtime -o main
+
+With --pointers=device the entry takes device buffers (from cudaMalloc or a
+PyTorch CUDA tensor, 16-byte aligned) and launches on them in place; the
+function may then only return qnk.matmul results of its arguments.
 )");
 
 static int fail(const llvm::Twine &message) {
@@ -206,6 +217,11 @@ static int run() {
     return fail("unknown --device '" + deviceName + "' (cpu or cuda)");
   if (!cuda && !chipName.empty())
     return fail("--chip needs --device=cuda");
+  if (pointersName != "host" && pointersName != "device")
+    return fail("unknown --pointers '" + pointersName + "' (host or device)");
+  bool devicePointers = pointersName == "device";
+  if (!cuda && devicePointers)
+    return fail("--pointers=device needs --device=cuda");
   std::vector<std::string> overrides(features.begin(), features.end());
   // CUDA host code only copies and launches: any x86-64 runs it.
   std::string hostTarget = cuda && targetName.getNumOccurrences() == 0
@@ -218,7 +234,7 @@ static int run() {
   std::string chip =
       chipName.empty() ? qnk::CUDAPipelineOptions().chip : chipName.getValue();
   auto lowered =
-      cuda ? lowerToLLVMDialectForCUDA(module, entryName, chip)
+      cuda ? lowerToLLVMDialectForCUDA(module, entryName, chip, pointersName)
            : lowerToLLVMDialect(module, entryName, Pipeline::Fast, *target,
                                 std::max<unsigned>(threads, 1),
                                 {kcOption, mcOption, ncOption});
@@ -252,14 +268,22 @@ static int run() {
       size_t libc = header.find("(and needs only libc: malloc, free)");
       if (libc != std::string::npos)
         header.replace(libc, 35, "(host code; also needs libqnk_cuda_runtime)");
+      // qnk.load (Python) reads the chip and the kind of buffers from here.
+      std::string buffers =
+          devicePointers
+              ? "device memory (16-byte aligned)\n * of the GPU that was the "
+                "default device (mgpuSetDefaultDevice) when the kernels\n * "
+                "were loaded (the library's constructor); the entry launches "
+                "on them on a\n * stream of its own and waits for it, but "
+                "not for work queued elsewhere."
+              : "host memory, which the entry copies\n * to and from the "
+                "GPU.";
       size_t guard = header.find("#ifndef");
-      header.insert(guard,
-                    "/* The kernels run on an NVIDIA GPU (" + chip +
-                        "): the buffers are host memory, which the entry "
-                        "copies\n * to and from the GPU. Link "
-                        "libqnk_cuda_runtime; after a call, "
-                        "qnkCudaGetLastError()\n * (qnk/Runtime/CUDA/"
-                        "Runtime.h) says whether it ran. */\n");
+      header.insert(guard, "/* The kernels run on an NVIDIA GPU (" + chip +
+                               "): the buffers are " + buffers +
+                               " Link libqnk_cuda_runtime; after a call,\n * "
+                               "qnkCudaGetLastError() (qnk/Runtime/CUDA/"
+                               "Runtime.h) says whether it ran. */\n");
     }
     out->os() << header;
     out->keep();

@@ -65,6 +65,9 @@ struct CUDAPipelineOptions {
   int64_t stages = 0;
   /// Tensor-core instruction: auto, mma.sync or wgmma (sm_90a only).
   std::string mma = "auto";
+  /// Where the entry's tensors live: `host` (copied to and from the GPU
+  /// around the launches) or `device` (launched on in place).
+  std::string pointers = "host";
 };
 
 /// raise linalg -> tensor-core kernels (qnk-cuda-outline-matmul,

@@ -345,11 +345,13 @@ lowerToLLVMDialect(mlir::ModuleOp module, llvm::StringRef entry,
 
 /// As lowerToLLVMDialect, through qnk::buildCUDAPipeline for `chip` (sm_80,
 /// sm_90a; empty: the pipeline's default): the entry becomes host code that
-/// takes host buffers and calls the mgpu* runtime (libqnk_cuda_runtime),
-/// with its kernels in a gpu.binary.
+/// takes host buffers (`pointers` "host") or device buffers ("device") and
+/// calls the mgpu* runtime (libqnk_cuda_runtime), with its kernels in a
+/// gpu.binary.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 lowerToLLVMDialectForCUDA(mlir::ModuleOp module, llvm::StringRef entry,
-                          llvm::StringRef chip);
+                          llvm::StringRef chip,
+                          llvm::StringRef pointers = "host");
 
 /// True if `lowered` holds GPU code (a gpu.binary), which calls the mgpu*
 /// runtime.

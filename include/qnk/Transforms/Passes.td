@@ -316,6 +316,13 @@ def QNKCUDAOutlineMatmul : Pass<"qnk-cuda-outline-matmul", "mlir::ModuleOp"> {
     dynamic shapes, unknown chips, `mma=wgmma` on sm_80) is an error at the
     op's location. `tile`, `warps`, `stages` and `mma` override the
     configuration chosen by shape (for tuning and tests).
+
+    With `pointers=device` the function's tensors are already in device
+    memory (its C entry takes device pointers, e.g. from PyTorch): the
+    launch reads A and B and writes C where they are, with no device
+    buffers or copies. Host code cannot touch such memory, so every function
+    may then only return `qnk.matmul`s of its arguments, each once; anything
+    else is an error.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_80\"",
@@ -327,7 +334,10 @@ def QNKCUDAOutlineMatmul : Pass<"qnk-cuda-outline-matmul", "mlir::ModuleOp"> {
     Option<"stages", "stages", "int64_t", /*default=*/"0",
            "Shared-memory stages, at least 2 (0: chosen)">,
     Option<"instruction", "mma", "std::string", /*default=*/"\"auto\"",
-           "Tensor-core instruction: auto, mma.sync or wgmma (sm_90a)">
+           "Tensor-core instruction: auto, mma.sync or wgmma (sm_90a)">,
+    Option<"pointers", "pointers", "std::string", /*default=*/"\"host\"",
+           "Where the function's tensors live: host (copied to and from "
+           "the GPU) or device">
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect",
                            "mlir::NVVM::NVVMDialect",

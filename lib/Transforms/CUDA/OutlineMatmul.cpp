@@ -9,9 +9,11 @@
 #include "qnk/Transforms/CUDAMatmul.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "qnk/Transforms/Passes.h"
 
 namespace qnk {
@@ -325,13 +327,16 @@ struct OutlineMatmulPass
     gpu::ReturnOp::create(kb, loc);
     kernelSymbols.insert(kernel); // uniques the name
 
-    // Host: one stream; device buffers; A and B in; launch; C out.
+    // Host: one stream; device buffers and A and B in (unless the
+    // function's buffers are device memory); launch; C out.
     OpBuilder b(op);
     auto tokenType = gpu::AsyncTokenType::get(ctx);
     Value aHost = bufferization::ToBufferOp::create(b, loc, aType, op.getA(),
                                                     b.getUnitAttr());
     Value bHost = bufferization::ToBufferOp::create(b, loc, bType, op.getB(),
                                                     b.getUnitAttr());
+    // With device pointers this becomes the result's out parameter
+    // (buffer-results-to-out-params hoists it), which the kernel writes.
     Value cHost = memref::AllocOp::create(b, loc, cType);
     Value token =
         gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
@@ -341,14 +346,19 @@ struct OutlineMatmulPass
       token = alloc.getAsyncToken();
       return alloc.getMemref();
     };
-    Value aDev = deviceAlloc(aType), bDev = deviceAlloc(bType),
-          cDev = deviceAlloc(cType);
     auto copy = [&](Value dst, Value src) {
       token = gpu::MemcpyOp::create(b, loc, tokenType, token, dst, src)
                   .getAsyncToken();
     };
-    copy(aDev, aHost);
-    copy(bDev, bHost);
+    bool onDevice = pointers == "device";
+    Value aDev = aHost, bDev = bHost, cDev = cHost;
+    if (!onDevice) {
+      aDev = deviceAlloc(aType);
+      bDev = deviceAlloc(bType);
+      cDev = deviceAlloc(cType);
+      copy(aDev, aHost);
+      copy(bDev, bHost);
+    }
     auto index = [&](int64_t v) {
       return arith::ConstantIndexOp::create(b, loc, v).getResult();
     };
@@ -361,16 +371,47 @@ struct OutlineMatmulPass
                                       ValueRange{aDev, bDev, cDev}, tokenType,
                                       token)
                 .getAsyncToken();
-    copy(cHost, cDev);
-    for (Value buffer : {aDev, bDev, cDev})
-      token = gpu::DeallocOp::create(b, loc, tokenType, token, buffer)
-                  .getAsyncToken();
+    if (!onDevice) {
+      copy(cHost, cDev);
+      for (Value buffer : {aDev, bDev, cDev})
+        token = gpu::DeallocOp::create(b, loc, tokenType, token, buffer)
+                    .getAsyncToken();
+    }
     gpu::WaitOp::create(b, loc, Type(), token);
     Value result = bufferization::ToTensorOp::create(
         b, loc, op.getC().getType(), cHost, /*restrict=*/true,
         /*writable=*/true);
     op.getC().replaceAllUsesWith(result);
     op.erase();
+  }
+
+  /// With device pointers, host code must not read or write the function's
+  /// buffers: only matmuls of its arguments, returned once each, qualify.
+  LogicalResult checkDeviceFunction(func::FuncOp func) {
+    auto fail = [](Operation *op) {
+      return op->emitError() << "with device pointers (pointers=device), a "
+                                "function may only return qnk.matmul results "
+                                "of its arguments, each once (host code "
+                                "cannot touch device memory): ";
+    };
+    Block *entry = &func.getFunctionBody().front();
+    for (Operation &op : func.getFunctionBody().getOps()) {
+      if (auto matmul = dyn_cast<qnk::MatmulOp>(op)) {
+        for (Value operand : {matmul.getA(), matmul.getB()})
+          if (operand.getParentBlock() != entry || !isa<BlockArgument>(operand))
+            return fail(matmul) << "operand is not an argument";
+        if (!matmul.getC().hasOneUse() ||
+            !isa<func::ReturnOp>(*matmul.getC().getUsers().begin()))
+          return fail(matmul) << "its result is not returned once";
+      } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        for (Value result : ret.getOperands())
+          if (!result.getDefiningOp<qnk::MatmulOp>())
+            return fail(ret) << "a result is not a qnk.matmul's";
+      } else if (!isMemoryEffectFree(&op) || !op.use_empty()) {
+        return fail(&op) << "'" << op.getName() << "' is not a qnk.matmul";
+      }
+    }
+    return success();
   }
 
   void runOnOperation() override {
@@ -380,6 +421,15 @@ struct OutlineMatmulPass
                          << "' (expected sm_80 or sm_90a)";
       return signalPassFailure();
     }
+    if (pointers != "host" && pointers != "device") {
+      module.emitError() << "unknown pointers '" << pointers
+                         << "' (expected host or device)";
+      return signalPassFailure();
+    }
+    if (pointers == "device")
+      for (auto func : module.getOps<func::FuncOp>())
+        if (!func.isExternal() && failed(checkDeviceFunction(func)))
+          return signalPassFailure();
     SmallVector<qnk::MatmulOp> matmuls;
     module.walk([&](qnk::MatmulOp op) { matmuls.push_back(op); });
     if (matmuls.empty())
