@@ -461,7 +461,8 @@ TEST(FakeDriver, BuffersAndDLPack) {
     EXPECT_EQ(t->lanes, 1);
     EXPECT_EQ(t->shape[0], 6);
     EXPECT_EQ(t->shape[1], 10);
-    EXPECT_EQ(t->strides, nullptr);
+    EXPECT_EQ(t->strides[0], 10);
+    EXPECT_EQ(t->strides[1], 1);
     EXPECT_EQ(t->byteOffset, 0u);
   }
   EXPECT_EQ(versioned->major, 1u);

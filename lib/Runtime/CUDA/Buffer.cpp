@@ -58,10 +58,11 @@ struct DLManagedTensorVersioned {
   DLTensor tensor;
 };
 
-/// What an export owns: its managed tensor, shape and buffer reference.
+/// What an export owns: its managed tensor, shape, strides and buffer
+/// reference.
 struct Export {
   QnkCudaBuffer *buffer;
-  std::vector<int64_t> shape;
+  std::vector<int64_t> shape, strides;
   DLManagedTensor legacy{};
   DLManagedTensorVersioned versioned{};
 };
@@ -125,10 +126,26 @@ extern "C" void *qnkCudaBufferExportDLPack(QnkCudaBuffer *buffer, int ndim,
   if (bytes != buffer->bytes)
     return fail("the tensor has " + std::to_string(bytes) +
                 " bytes, the buffer " + std::to_string(buffer->bytes));
-  auto *owner = new Export{buffer, std::vector<int64_t>(shape, shape + ndim)};
+  auto *owner = new Export{buffer, std::vector<int64_t>(shape, shape + ndim),
+                           std::vector<int64_t>(ndim)};
+  // Row-major strides, spelled out: DLPack allows none for a dense tensor,
+  // but not every consumer reads it so.
+  int64_t stride = 1;
+  for (int i = ndim - 1; i >= 0; --i) {
+    owner->strides[i] = stride;
+    stride *= shape[i];
+  }
   buffer->references.fetch_add(1);
-  DLTensor tensor{buffer->data, kDLCUDA, buffer->ordinal,     ndim,    typeCode,
-                  typeBits,     1,       owner->shape.data(), nullptr, 0};
+  DLTensor tensor{buffer->data,
+                  kDLCUDA,
+                  buffer->ordinal,
+                  ndim,
+                  typeCode,
+                  typeBits,
+                  1,
+                  owner->shape.data(),
+                  owner->strides.data(),
+                  0};
   if (versioned) {
     owner->versioned = {1, 0,     owner, deleteExport<DLManagedTensorVersioned>,
                         0, tensor};

@@ -127,7 +127,7 @@ QNK_CUDA_EXPORT void *qnkCudaBufferGetData(const QnkCudaBuffer *buffer);
 QNK_CUDA_EXPORT void qnkCudaBufferRelease(QnkCudaBuffer *buffer);
 /** A DLPack `DLManagedTensor` (or, with `versioned`, a DLPack 1.0
  * `DLManagedTensorVersioned`) viewing the whole buffer as a dense row-major
- * tensor of `ndim` dimensions `shape` and DLPack data type `typeCode`,
+ * tensor (strides given) of `ndim` dimensions `shape` and DLPack data type `typeCode`,
  * `typeBits` on device (kDLCUDA, ordinal). It holds a reference to the
  * buffer until its deleter runs. NULL (reported) if the shape does not fill
  * the buffer exactly. */
