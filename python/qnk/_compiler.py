@@ -1,5 +1,9 @@
 """``qnk.compile``, ``qnk.opt`` and friends: the extension's compiler, called
-in process; ``qnk.compile_library`` / ``qnk.load`` for shared libraries."""
+in process; ``qnk.compile_library`` / ``qnk.load`` for shared libraries.
+
+The extension is imported at the first call that compiles, so that ``import
+qnk`` and :func:`qnk.load` work where it is missing (a GPU machine without
+MLIR runs libraries compiled elsewhere)."""
 
 from __future__ import annotations
 
@@ -9,19 +13,30 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Iterable, Union
+from typing import Any, Iterable, Union
 
+from ._cuda import load_library
 from ._errors import CompileError, QNKError
 from ._kernel import Kernel, TensorSpec, parse_header
-from ._tools import find_compiler_driver, run_command
+from ._tools import find_compiler_driver, find_tool, run_command
 
-try:
-    from . import _qnk
-except ImportError as _error:  # pragma: no cover (an unbuilt checkout)
-    raise ImportError(
-        "the qnk extension (qnk._qnk) is missing: import qnk from a build "
-        "tree (PYTHONPATH=<build>/python_packages, built with nanobind "
-        "installed) or install it with `pip install ./python`") from _error
+
+def _extension() -> Any:
+    """The compiler extension ``qnk._qnk``.
+
+    Raises:
+        QNKError: it cannot be imported.
+    """
+    try:
+        from . import _qnk
+    except ImportError as error:
+        raise QNKError(
+            f"the qnk compiler extension (qnk._qnk) cannot be imported "
+            f"({error}): import qnk from a build tree (PYTHONPATH=<build>/"
+            "python_packages, built with nanobind installed) or install it "
+            "with `pip install ./python`. Without it, qnk.load runs "
+            "libraries compiled elsewhere") from error
+    return _qnk
 
 #: MLIR text, the path of a .mlir file, or a :class:`qnk.Module`.
 Source = Union[str, "os.PathLike[str]", "Module"]
@@ -117,7 +132,7 @@ def compile(source: Source, entry: str | None = None,  # noqa: A001
     entry = _entry_of(source, entry)
     target, features, threads = _target_options(target, features, threads)
     text, name = _read_source(source, "input.mlir")
-    jit = _qnk.compile_jit(text, name, entry, target, features, threads)
+    jit = _extension().compile_jit(text, name, entry, target, features, threads)
     info = jit.info
     _warn(info["warnings"])
     return Kernel(entry=info["entry"], args=_specs(info, "arg", "args"),
@@ -128,28 +143,49 @@ def compile(source: Source, entry: str | None = None,  # noqa: A001
 
 def compile_library(source: Source, path: str | os.PathLike[str],
                     entry: str | None = None, target: str = "host",
-                    features: Iterable[str] | str = (),
-                    threads: int = 1) -> Path:
+                    features: Iterable[str] | str = (), threads: int = 1, *,
+                    device: str = "cpu", chip: str | None = None,
+                    pointers: str = "host") -> Path:
     """Compile ``entry`` ahead of time into the shared library ``path`` and
     its C header (``path`` with the suffix ``.h``): what
     ``qnk-compile --shared --header`` writes. The code may target another
-    CPU than this one. Load it with :func:`qnk.load`.
+    CPU (or GPU) than this machine's. Load it with :func:`qnk.load`.
 
-    The object is generated in process; the compiler driver
+    For the CPU the object is generated in process; the compiler driver
     (:func:`find_compiler_driver`) links it, with LLVM's OpenMP runtime
     when ``threads > 1``.
+
+    With ``device="cuda"`` the entry's matmuls become CUDA kernels for
+    ``chip`` (``sm_80`` or ``sm_90a``; default ``sm_80``) through
+    ``qnk-compile --device=cuda`` (:func:`find_tool`; it needs ptxas, from
+    ``$CUDA_HOME`` or ``/usr/local/cuda``); the host code is for ``target``
+    (default any x86-64). ``pointers="host"`` makes an entry taking host
+    buffers, which it copies to the GPU and back; ``pointers="device"`` one
+    taking device buffers (CUDA tensors), which then may only return
+    matmuls of its arguments. The library needs ``libqnk_cuda_runtime.so``
+    at run time, and no MLIR.
 
     Returns:
         ``path``, as a :class:`pathlib.Path`.
 
     Raises:
         CompileError: as :func:`qnk.compile`, or the link failed.
-        ToolNotFoundError: no compiler driver to link with.
+        ToolNotFoundError: no compiler driver to link with, or no
+            qnk-compile for ``device="cuda"``.
+        ValueError: unknown ``device`` or ``pointers``, or CUDA options for
+            the CPU.
     """
     entry = _entry_of(source, entry)
+    if device == "cuda":
+        return _compile_cuda_library(source, Path(path), entry, target,
+                                     features, threads, chip, pointers)
+    if device != "cpu":
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    if chip is not None or pointers != "host":
+        raise ValueError("chip and pointers are options of device='cuda'")
     target, features, threads = _target_options(target, features, threads)
     text, name = _read_source(source, "input.mlir")
-    obj, info = _qnk.compile_object(text, name, entry, target, features,
+    obj, info = _extension().compile_object(text, name, entry, target, features,
                                     threads)
     _warn(info["warnings"])
     path = Path(path)
@@ -168,18 +204,60 @@ def compile_library(source: Source, path: str | os.PathLike[str],
     return path
 
 
+def _compile_cuda_library(source: Source, path: Path, entry: str, target: str,
+                          features: Iterable[str] | str, threads: int,
+                          chip: str | None, pointers: str) -> Path:
+    """compile_library(device="cuda"), through qnk-compile."""
+    target, features, threads = _target_options(target, features, threads)
+    if threads != 1:
+        raise ValueError("threads is an option of device='cpu'")
+    if pointers not in ("host", "device"):
+        raise ValueError(f"pointers must be 'host' or 'device', got {pointers!r}")
+    command = [find_tool("qnk-compile"), "-e", entry, "--device=cuda",
+               f"--pointers={pointers}", "--shared", "-o", str(path),
+               f"--header={path.with_suffix('.h')}",
+               f"--cc={find_compiler_driver()}"]
+    if chip is not None:
+        command.append(f"--chip={chip}")
+    # Host code: any x86-64 unless a CPU is named.
+    if target != "host":
+        command.append(f"--target={target}")
+    if features:
+        command.append(f"--features={','.join(features)}")
+    with tempfile.TemporaryDirectory(prefix="qnk-") as tmp:
+        if isinstance(source, os.PathLike):
+            input_path = os.path.abspath(os.fspath(source))
+        else:
+            text, name = _read_source(source, "input.mlir")
+            input_path = os.path.join(tmp, name)
+            Path(input_path).write_text(text)
+        run_command(command + [input_path], scrub=tmp)
+    return path
+
+
 def load(library: str | os.PathLike[str],
-         header: str | os.PathLike[str] | None = None) -> Kernel:
+         header: str | os.PathLike[str] | None = None, *,
+         device: Any = None) -> Kernel:
     """Load a kernel compiled ahead of time: a shared library from
     :func:`qnk.compile_library` or ``qnk-compile --shared``, with the header
     written beside it (``header`` defaults to ``library`` with the suffix
-    ``.h``), which gives the entry's name and signature.
+    ``.h``), which gives the entry's name and signature. No compiler is
+    needed: this works without the extension.
+
+    A CUDA library (``device="cuda"``) becomes a :class:`qnk.CUDAKernel`
+    whose kernels are loaded on ``device`` (``"cuda"``, ``"cuda:N"``, N;
+    default ``cuda:0``), through QNK's CUDA runtime (see
+    :func:`qnk.find_cuda_runtime`). A process loads each library file once,
+    on one GPU.
 
     Linux grants AMX tile state only on request: for AMX code call the
     header's helper (or load through :func:`qnk.compile`, which asks).
 
     Raises:
         QNKError: the header cannot be read or the library cannot be loaded.
+        CUDAError: the CUDA runtime cannot load the kernels (no driver, no
+            such GPU, a GPU the kernels were not compiled for).
+        ValueError: a ``device`` of the wrong kind for the library.
     """
     library = Path(library)
     header_path = Path(header) if header is not None else library.with_suffix(".h")
@@ -188,6 +266,14 @@ def load(library: str | os.PathLike[str],
     except OSError as error:
         raise QNKError(f"cannot read the kernel's header: {error}") from error
     info = parse_header(header_text)
+    if info.chip is not None:
+        if str(device) == "cpu":
+            raise ValueError(f"{library} runs on a GPU ({info.chip}): load it "
+                             "with device='cuda' (the default)")
+        return load_library(library, info, header_text, device)
+    if device not in (None, "cpu"):
+        raise ValueError(f"{library} runs on the CPU: device must be 'cpu' "
+                         f"(the default), got {device!r}")
     mode = os.RTLD_NOW | os.RTLD_LOCAL
     try:
         handle = ctypes.CDLL(str(library.resolve()), mode=mode)
@@ -253,7 +339,7 @@ def ir_after_each_pass(source: Source, target: str = "host",
     if pipeline is None:
         pipeline = cpu_pipeline(target, features, threads)
     text, name = _read_source(source, "input.mlir")
-    _, dumps, warnings_text = _qnk.run_pipeline(text, name, pipeline, False,
+    _, dumps, warnings_text = _extension().run_pipeline(text, name, pipeline, False,
                                                 True)
     _warn(warnings_text)
     return [(name, ir) for _, name, ir in dumps]
@@ -297,7 +383,7 @@ def opt(source: Source, *pass_args: str,
             anchored = arg.split("=", 1)[1]
         elif arg.startswith("-") and arg.lstrip("-"):
             name, _, options = arg.lstrip("-").partition("=")
-            if not _qnk.is_registered_pass(name):
+            if not _extension().is_registered_pass(name):
                 raise CompileError(f"qnk.opt: unknown argument '{arg}': no "
                                    f"pass or pipeline is named '{name}'")
             passes.append(f"{name}{{{options}}}" if options else name)
@@ -308,7 +394,7 @@ def opt(source: Source, *pass_args: str,
                            "pass arguments")
     pipeline = anchored if anchored is not None else ",".join(passes)
     text, name = _read_source(source, "<stdin>")
-    ir, dumps, log = _qnk.run_pipeline(text, name, pipeline, before, after)
+    ir, dumps, log = _extension().run_pipeline(text, name, pipeline, before, after)
     if not return_stderr:
         _warn(log)
         return ir

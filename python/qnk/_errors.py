@@ -40,3 +40,20 @@ class CompileError(QNKError):
         self.stderr = message if stderr is None else stderr
         self.command = list(command)
         self.returncode = returncode
+
+
+class CUDAError(QNKError):
+    """QNK's CUDA runtime (libqnk_cuda_runtime) reported a failure: no
+    driver or no such GPU, a kernel built for another GPU, out of memory, a
+    synchronization timeout, a failed launch or kernel. The message is the
+    runtime's (see docs/cuda-runtime.md).
+
+    Attributes:
+        status: The runtime's status name, e.g. ``QNK_CUDA_ERROR_NO_DRIVER``.
+        message: The runtime's message alone.
+    """
+
+    def __init__(self, message: str, *, status: str = "", detail: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.message = detail or message

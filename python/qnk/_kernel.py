@@ -46,13 +46,17 @@ class TensorSpec:
 
 @dataclass(frozen=True)
 class HeaderInfo:
-    """What the header qnk-compile writes says about the entry function."""
+    """What the header qnk-compile writes says about the entry function:
+    for a CUDA library (``--device=cuda``) also the chip and whether the
+    entry takes ``host`` or ``device`` pointers (``None`` for the CPU)."""
 
     entry: str
     cpu: str
     args: tuple[TensorSpec, ...]
     results: tuple[TensorSpec, ...]
     cpu_features: tuple[str, ...]
+    chip: str | None = None
+    pointers: str | None = None
 
 
 _FIRST_LINE = re.compile(
@@ -61,6 +65,8 @@ _TENSOR_LINE = re.compile(
     r"^\s*\*\s+(?P<name>(?:arg|result)\d+)\s+(?:input|output)\s+"
     r"(?P<shape>scalar|\d+(?:x\d+)*)\s+(?P<type>\S+)\s")
 _PROTOTYPE = re.compile(r"^void\s+\S+\((?P<params>[^)]*)\);", re.MULTILINE)
+_CUDA_NOTE = re.compile(r"The kernels run on an NVIDIA GPU \((?P<chip>[^)]+)\): "
+                        r"the buffers are (?P<pointers>host|device) memory")
 
 
 def parse_header(text: str) -> HeaderInfo:
@@ -109,8 +115,20 @@ def parse_header(text: str) -> HeaderInfo:
             if body.startswith("*/") or body == "*":
                 break
             features += [f for f in body.lstrip("*").strip().split(",") if f]
+    cuda = _CUDA_NOTE.search(text)
     return HeaderInfo(first["entry"], first["cpu"], tuple(args),
-                      tuple(results), tuple(features))
+                      tuple(results), tuple(features),
+                      cuda["chip"] if cuda else None,
+                      cuda["pointers"] if cuda else None)
+
+
+def entry_function(info: HeaderInfo, library: ctypes.CDLL) -> Any:
+    """The C entry of a loaded shared library, taking one pointer per
+    tensor (ctypes releases the GIL while it runs)."""
+    function = library[info.entry]
+    function.argtypes = [ctypes.c_void_p] * (len(info.args) + len(info.results))
+    function.restype = None
+    return function
 
 
 #: DLPack device types whose memory the CPU reads directly.
@@ -130,7 +148,8 @@ class Kernel:
 
     Arguments may also be any object with ``__dlpack__`` on the CPU (a
     PyTorch CPU tensor, for one): it is imported with ``numpy.from_dlpack``,
-    without a copy. CUDA tensors are refused until QNK has a CUDA path.
+    without a copy. CUDA tensors go to :class:`qnk.CUDAKernel`s that take
+    device pointers.
 
     Attributes:
         entry: The entry function's name (also its C symbol).
@@ -162,11 +181,7 @@ class Kernel:
     def from_library(cls, info: HeaderInfo, library: ctypes.CDLL, *,
                      threads: int | None, header: str) -> Kernel:
         """A kernel calling the C entry of a loaded shared library."""
-        function = library[info.entry]
-        function.argtypes = [ctypes.c_void_p] * (len(info.args) + len(info.results))
-        function.restype = None
-
-        # ctypes releases the GIL for the call.
+        function = entry_function(info, library)
         kernel = cls(entry=info.entry, args=info.args, results=info.results,
                      target=info.cpu, cpu_features=info.cpu_features,
                      threads=threads, header=header,
@@ -197,9 +212,10 @@ class Kernel:
             if device not in _DLPACK_CPU_DEVICES:
                 raise TypeError(
                     f"{self.entry}() argument {index}: a DLPack tensor on device "
-                    f"type {device} (2 is CUDA); QNK kernels run on the CPU "
-                    "(CUDA tensors await the CUDA path): copy it to the CPU "
-                    "first, e.g. tensor.cpu()")
+                    f"type {device} (2 is CUDA); this kernel takes host "
+                    "memory: copy it to the CPU first (tensor.cpu()), or "
+                    "call a CUDA library built with pointers='device' "
+                    "(qnk.compile_library(..., device='cuda'))")
             try:
                 return np.from_dlpack(value)
             except (TypeError, BufferError, RuntimeError, ValueError) as error:
