@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "TestSupport.h"
+#include "qnk/Runtime/CUDA/DLPack.h"
 
 #include <chrono>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <dlfcn.h>
 
 using namespace qnk::cuda::test;
+using namespace qnk::cuda::dlpack;
 
 namespace {
 
@@ -411,28 +413,6 @@ TEST(FakeDriver, HostRegistration) {
             "cannot register a memref of rank 2 with CUDA: only dense, "
             "row-major memrefs can be");
 }
-
-/// The DLPack 1.0 layout of what qnkCudaBufferExportDLPack returns.
-struct DLTensor {
-  void *data;
-  int32_t deviceType, deviceId, ndim;
-  uint8_t code, bits;
-  uint16_t lanes;
-  int64_t *shape, *strides;
-  uint64_t byteOffset;
-};
-struct DLManagedTensor {
-  DLTensor tensor;
-  void *context;
-  void (*deleter)(DLManagedTensor *);
-};
-struct DLManagedTensorVersioned {
-  uint32_t major, minor;
-  void *context;
-  void (*deleter)(DLManagedTensorVersioned *);
-  uint64_t flags;
-  DLTensor tensor;
-};
 
 TEST(FakeDriver, BuffersAndDLPack) {
   ErrorCapture errors;

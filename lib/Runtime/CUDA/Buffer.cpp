@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RuntimeImpl.h"
+#include "qnk/Runtime/CUDA/DLPack.h"
 #include "qnk/Runtime/CUDA/MgpuABI.h"
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <vector>
 
 using namespace qnk::cuda;
+using namespace qnk::cuda::dlpack;
 
 struct QnkCudaBuffer {
   std::atomic<int> references{1};
@@ -33,30 +35,6 @@ template <typename Work> auto onDevice(int ordinal, Work work) {
   setDefaultDeviceOrdinal(previous);
   return result;
 }
-
-// The DLPack ABI (dlpack.h, version 1.0), for the fields QNK fills in.
-constexpr int32_t kDLCUDA = 2;
-struct DLTensor {
-  void *data;
-  int32_t deviceType, deviceId;
-  int32_t ndim;
-  uint8_t code, bits;
-  uint16_t lanes;
-  int64_t *shape, *strides;
-  uint64_t byteOffset;
-};
-struct DLManagedTensor {
-  DLTensor tensor;
-  void *managerContext;
-  void (*deleter)(DLManagedTensor *);
-};
-struct DLManagedTensorVersioned {
-  uint32_t major, minor;
-  void *managerContext;
-  void (*deleter)(DLManagedTensorVersioned *);
-  uint64_t flags;
-  DLTensor tensor;
-};
 
 /// What an export owns: its managed tensor, shape, strides and buffer
 /// reference.

@@ -126,11 +126,12 @@ QNK_CUDA_EXPORT void *qnkCudaBufferGetData(const QnkCudaBuffer *buffer);
 /** Drops the creator's (or any) reference; NULL is ignored. */
 QNK_CUDA_EXPORT void qnkCudaBufferRelease(QnkCudaBuffer *buffer);
 /** A DLPack `DLManagedTensor` (or, with `versioned`, a DLPack 1.0
- * `DLManagedTensorVersioned`) viewing the whole buffer as a dense row-major
- * tensor (strides given) of `ndim` dimensions `shape` and DLPack data type `typeCode`,
- * `typeBits` on device (kDLCUDA, ordinal). It holds a reference to the
- * buffer until its deleter runs. NULL (reported) if the shape does not fill
- * the buffer exactly. */
+ * `DLManagedTensorVersioned`; qnk/Runtime/CUDA/DLPack.h declares both for
+ * C++) viewing the whole buffer as a dense row-major tensor (strides given)
+ * of `ndim` dimensions `shape` and DLPack data type `typeCode`, `typeBits`
+ * on device (kDLCUDA, ordinal). It holds a reference to the buffer until
+ * its deleter runs. NULL (reported) if the shape does not fill the buffer
+ * exactly. */
 QNK_CUDA_EXPORT void *
 qnkCudaBufferExportDLPack(QnkCudaBuffer *buffer, int ndim, const int64_t *shape,
                           uint8_t typeCode, uint8_t typeBits, int versioned);
