@@ -358,18 +358,10 @@ private:
   /// bias, then the activation.
   Value finishVector(Value acc, const EpilogueOperands &e, int64_t i,
                      int64_t j) {
-    Value v = acc;
-    if (!getElementTypeOrSelf(v).isF32())
-      v = arith::SIToFPOp::create(b, loc, accVecTy.clone(b.getF32Type()), v);
-    if (!e.rowScales.empty()) {
-      v = arith::MulFOp::create(b, loc, v, e.rowScales[i]);
-      v = arith::MulFOp::create(b, loc, v, e.colScales[j]);
-    }
-    if (!e.colBias.empty())
-      v = arith::AddFOp::create(b, loc, v, e.colBias[j]);
-    if (activation)
-      v = applyActivation(b, loc, *activation, v);
-    return v;
+    return applyEpilogue(
+        b, loc, acc, e.rowScales.empty() ? Value() : e.rowScales[i],
+        e.colScales.empty() ? Value() : e.colScales[j],
+        e.colBias.empty() ? Value() : e.colBias[j], activation);
   }
 
   void storeVectors(const Panel &p, int64_t rows, Value row0, ValueRange accs,
@@ -865,32 +857,23 @@ private:
       for (int64_t j = 0; j < nb; ++j) {
         Value v = out[i * nb + j];
         Value row = ib.add(m0, ib.c(i)), col = ib.add(n0, ib.c(j));
-        if (real) {
-          if (!v.getType().isF32())
-            v = arith::SIToFPOp::create(b, loc, b.getF32Type(), v);
+        if (real)
           v = finish(v, row, col);
-        }
         memref::StoreOp::create(b, loc, v, c, ValueRange{row, col});
       }
   }
 
-  /// The epilogue of one output, in the reference's order: times the row
-  /// scale, times the column scale, plus the bias, then the activation.
+  /// The epilogue of one output (f32 or integer sums).
   Value finish(Value v, Value row, Value col) {
     auto load = [&](Value buf, Value idx) -> Value {
+      if (!buf)
+        return Value();
       bool rank0 = cast<MemRefType>(buf.getType()).getRank() == 0;
       return memref::LoadOp::create(b, loc, buf,
                                     rank0 ? ValueRange{} : ValueRange{idx});
     };
-    if (aScale) {
-      v = arith::MulFOp::create(b, loc, v, load(aScale, row));
-      v = arith::MulFOp::create(b, loc, v, load(bScale, col));
-    }
-    if (bias)
-      v = arith::AddFOp::create(b, loc, v, load(bias, col));
-    if (activation)
-      v = applyActivation(b, loc, *activation, v);
-    return v;
+    return applyEpilogue(b, loc, v, load(aScale, row), load(bScale, col),
+                         load(bias, col), activation);
   }
 
   OpBuilder &b;
@@ -906,13 +889,18 @@ private:
 /// the 32 x 32 block), two A and two B tiles, all eight tile registers. The
 /// accumulators are loaded (or zeroed) once, carried through the K loop and
 /// stored once; LLVM configures the tiles once, at function entry, because
-/// every shape is a constant. Blocks that stick out of C go through a
-/// 32 x 32 scratch buffer.
+/// every shape is a constant. Tiles reach C only through memory, so blocks
+/// that stick out of C, C of another element type (f32 holding an integer
+/// kernel's partial sums) and epilogues go through a block-sized scratch
+/// buffer that stays in L1: the epilogue runs on its vectors on the way to
+/// C, with no extra pass over C.
 class AmxBuilder {
 public:
   AmxBuilder(OpBuilder &b, PackedMatmulOp op)
       : b(b), loc(op.getLoc()), kernel(op.getKernel()),
-        accumulate(op.getAccumulate()) {
+        accumulate(op.getAccumulate()), last(op.getLast()),
+        aScale(op.getAScale()), bScale(op.getBScale()), bias(op.getBias()),
+        activation(op.getActivation()) {
     MLIRContext *ctx = op.getContext();
     opTy = kernel.getOperandType(ctx);
     accTy = kernel.getAccumulatorType(ctx);
@@ -927,6 +915,12 @@ public:
     aTile = amx::TileType::get({16, kernel.getAKr()}, opTy);
     bTile = amx::TileType::get({16, 16 * kr}, opTy);
     vecTy = VectorType::get({16}, accTy);
+    cVecTy =
+        VectorType::get({16}, cast<MemRefType>(c.getType()).getElementType());
+    epilogue = op.hasEpilogue();
+    // Tiles load and store C directly only when it holds the accumulators
+    // as they are.
+    direct = !epilogue && cVecTy == vecTy;
   }
 
   void build() {
@@ -956,8 +950,11 @@ public:
         b, loc,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, mValid, mrV),
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, nValid, nrV));
+    if (!direct)
+      full = arith::ConstantIntOp::create(b, loc, 0, 1);
+    Block block{m0, n0, mValid, nValid};
 
-    SmallVector<Value> accs = initAccumulators(full, m0, n0, mValid, nValid);
+    SmallVector<Value> accs = initAccumulators(full, block);
     auto kLoop = scf::ForOp::create(b, loc, ib.c(0), kSteps, ib.c(1), accs);
     {
       OpBuilder::InsertionGuard g(b);
@@ -985,12 +982,17 @@ public:
         }
       scf::YieldOp::create(b, loc, next);
     }
-    storeAccumulators(full, m0, n0, mValid, nValid, kLoop.getResults());
+    storeAccumulators(full, block, kLoop.getResults());
   }
 
 private:
-  SmallVector<Value> initAccumulators(Value full, Value m0, Value n0,
-                                      Value mValid, Value nValid) {
+  /// The block of C one register block covers: its corner and how much of
+  /// it lies inside C.
+  struct Block {
+    Value m0, n0, mValid, nValid;
+  };
+
+  SmallVector<Value> initAccumulators(Value full, const Block &blk) {
     if (!accumulate) {
       Value z = amx::TileZeroOp::create(b, loc, accTile);
       SmallVector<Value> zs;
@@ -1000,96 +1002,173 @@ private:
     }
     SmallVector<Type> types(rowTiles * colTiles, accTile);
     auto ifOp = scf::IfOp::create(b, loc, types, full, true);
-    for (bool partial : {false, true}) {
+    for (bool viaScratch : {false, true}) {
       OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(partial ? ifOp.elseBlock() : ifOp.thenBlock());
-      if (partial)
-        copyC(m0, n0, mValid, nValid, /*toScratch=*/true);
+      b.setInsertionPointToStart(viaScratch ? ifOp.elseBlock()
+                                            : ifOp.thenBlock());
+      if (viaScratch)
+        copyToScratch(blk);
       IndexBuilder ib{b, loc};
       SmallVector<Value> tiles;
       for (int64_t i = 0; i < rowTiles; ++i)
         for (int64_t j = 0; j < colTiles; ++j)
-          tiles.push_back(partial ? amx::TileLoadOp::create(
-                                        b, loc, accTile, scratch,
-                                        ValueRange{ib.c(16 * i), ib.c(16 * j)})
-                                  : amx::TileLoadOp::create(
-                                        b, loc, accTile, c,
-                                        ValueRange{ib.add(m0, ib.c(16 * i)),
-                                                   ib.add(n0, ib.c(16 * j))}));
+          tiles.push_back(viaScratch
+                              ? amx::TileLoadOp::create(
+                                    b, loc, accTile, scratch,
+                                    ValueRange{ib.c(16 * i), ib.c(16 * j)})
+                              : amx::TileLoadOp::create(
+                                    b, loc, accTile, c,
+                                    ValueRange{ib.add(blk.m0, ib.c(16 * i)),
+                                               ib.add(blk.n0, ib.c(16 * j))}));
       scf::YieldOp::create(b, loc, tiles);
     }
     return SmallVector<Value>(ifOp.getResults());
   }
 
-  void storeAccumulators(Value full, Value m0, Value n0, Value mValid,
-                         Value nValid, ValueRange accs) {
+  void storeAccumulators(Value full, const Block &blk, ValueRange accs) {
     auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, full, true);
-    for (bool partial : {false, true}) {
+    for (bool viaScratch : {false, true}) {
       OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(partial ? ifOp.elseBlock() : ifOp.thenBlock());
+      b.setInsertionPointToStart(viaScratch ? ifOp.elseBlock()
+                                            : ifOp.thenBlock());
       IndexBuilder ib{b, loc};
       for (int64_t i = 0; i < rowTiles; ++i)
         for (int64_t j = 0; j < colTiles; ++j) {
           Value tile = accs[i * colTiles + j];
-          if (partial)
+          if (viaScratch)
             amx::TileStoreOp::create(
                 b, loc, scratch, ValueRange{ib.c(16 * i), ib.c(16 * j)}, tile);
           else
-            amx::TileStoreOp::create(
-                b, loc, c,
-                ValueRange{ib.add(m0, ib.c(16 * i)), ib.add(n0, ib.c(16 * j))},
-                tile);
+            amx::TileStoreOp::create(b, loc, c,
+                                     ValueRange{ib.add(blk.m0, ib.c(16 * i)),
+                                                ib.add(blk.n0, ib.c(16 * j))},
+                                     tile);
         }
-      if (partial)
-        copyC(m0, n0, mValid, nValid, /*toScratch=*/false);
+      if (!viaScratch)
+        continue;
+      if (!epilogue) {
+        copyFromScratch(blk, /*finish=*/false);
+      } else if (!last) {
+        copyFromScratch(blk, /*finish=*/true);
+      } else {
+        // Earlier K blocks store partial sums; the last applies the
+        // epilogue.
+        auto lastIf = scf::IfOp::create(b, loc, TypeRange{}, last, true);
+        b.setInsertionPointToStart(lastIf.thenBlock());
+        copyFromScratch(blk, /*finish=*/true);
+        b.setInsertionPointToStart(lastIf.elseBlock());
+        copyFromScratch(blk, /*finish=*/false);
+      }
     }
   }
 
-  /// Copies the valid mValid x nValid corner between C and the scratch
-  /// block (zero-filling the rest of the scratch when loading it).
-  void copyC(Value m0, Value n0, Value mValid, Value nValid, bool toScratch) {
+  /// Loops over the block's rows (all mr of them, or the valid ones),
+  /// calls `perRow(row)` (if any) at the start of each and then
+  /// calls `body(row, j, mask)` for each 16-column vector j, masked to the
+  /// valid columns (no columns on rows past C).
+  void forEachRowVector(const Block &blk, bool allRows,
+                        function_ref<void(Value)> perRow,
+                        function_ref<void(Value, int64_t, Value)> body) {
     IndexBuilder ib{b, loc};
-    int64_t mr = kernel.getMr();
-    Value zero = arith::ConstantOp::create(
-        b, loc, vecTy, DenseElementsAttr::get(vecTy, b.getZeroAttr(accTy)));
-    auto rows = scf::ForOp::create(b, loc, ib.c(0),
-                                   toScratch ? ib.c(mr) : mValid, ib.c(1));
+    auto rows = scf::ForOp::create(
+        b, loc, ib.c(0), allRows ? ib.c(kernel.getMr()) : blk.mValid, ib.c(1));
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(rows.getBody());
     Value r = rows.getInductionVar();
+    if (perRow)
+      perRow(r);
     Value rowValid =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, r, mValid);
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, r, blk.mValid);
     for (int64_t j = 0; j < colTiles; ++j) {
-      Value col = ib.c(16 * j);
-      Value cols = arith::SelectOp::create(b, loc, rowValid,
-                                           ib.sub(nValid, col), ib.c(0));
+      Value cols = arith::SelectOp::create(
+          b, loc, rowValid, ib.sub(blk.nValid, ib.c(16 * j)), ib.c(0));
       Value mask = vector::CreateMaskOp::create(
           b, loc, VectorType::get({16}, b.getI1Type()), ValueRange{cols});
-      SmallVector<Value> cIdx = {ib.add(m0, r), ib.add(n0, col)};
-      if (toScratch) {
-        // Rows past C are masked off entirely and read nothing.
-        Value v = vector::MaskedLoadOp::create(
-            b, loc, vecTy, c,
-            ValueRange{ib.add(m0, ib.min(r, ib.sub(mValid, ib.c(1)))), cIdx[1]},
-            mask, zero);
-        vector::StoreOp::create(b, loc, v, scratch, ValueRange{r, col});
-      } else {
-        Value v =
-            vector::LoadOp::create(b, loc, vecTy, scratch, ValueRange{r, col});
-        vector::MaskedStoreOp::create(b, loc, c, cIdx, mask, v);
-      }
+      body(r, j, mask);
     }
+  }
+
+  /// C's valid corner into the scratch block, as accumulators (bit casts
+  /// from an f32 C that holds integer sums), zeros elsewhere.
+  void copyToScratch(const Block &blk) {
+    Value zero = arith::ConstantOp::create(
+        b, loc, cVecTy,
+        DenseElementsAttr::get(cVecTy, b.getZeroAttr(cVecTy.getElementType())));
+    forEachRowVector(
+        blk, /*allRows=*/true, nullptr, [&](Value r, int64_t j, Value mask) {
+          IndexBuilder ib{b, loc};
+          // Rows past C are masked off entirely and read nothing.
+          Value row = ib.add(blk.m0, ib.min(r, ib.sub(blk.mValid, ib.c(1))));
+          Value v = vector::MaskedLoadOp::create(
+              b, loc, cVecTy, c, ValueRange{row, ib.add(blk.n0, ib.c(16 * j))},
+              mask, zero);
+          if (cVecTy != vecTy)
+            v = vector::BitCastOp::create(b, loc, vecTy, v);
+          vector::StoreOp::create(b, loc, v, scratch,
+                                  ValueRange{r, ib.c(16 * j)});
+        });
+  }
+
+  /// The scratch block's valid corner into C: with `finish`, through the
+  /// epilogue; otherwise as the accumulators are (bit cast to C's type).
+  void copyFromScratch(const Block &blk, bool finish) {
+    VectorType f32Vec = vecTy.clone(b.getF32Type());
+    auto broadcast = [&](Value buf, Value idx) -> Value {
+      bool rank0 = cast<MemRefType>(buf.getType()).getRank() == 0;
+      Value x = memref::LoadOp::create(b, loc, buf,
+                                       rank0 ? ValueRange{} : ValueRange{idx});
+      return vector::BroadcastOp::create(b, loc, f32Vec, x);
+    };
+    // Loaded once per row: the row's scale and a per-tensor B scale.
+    Value rowScale, tensorScale;
+    auto perRow = [&](Value r) {
+      if (!finish || !aScale)
+        return;
+      IndexBuilder ib{b, loc};
+      rowScale = broadcast(aScale, ib.add(blk.m0, r));
+      if (cast<MemRefType>(bScale.getType()).getRank() == 0)
+        tensorScale = broadcast(bScale, Value());
+    };
+    forEachRowVector(
+        blk, /*allRows=*/false, perRow, [&](Value r, int64_t j, Value mask) {
+          IndexBuilder ib{b, loc};
+          Value row = ib.add(blk.m0, r), col = ib.add(blk.n0, ib.c(16 * j));
+          Value v = vector::LoadOp::create(b, loc, vecTy, scratch,
+                                           ValueRange{r, ib.c(16 * j)});
+          if (finish) {
+            auto columns = [&](Value buf) -> Value {
+              if (!buf)
+                return Value();
+              if (cast<MemRefType>(buf.getType()).getRank() == 0)
+                return broadcast(buf, Value());
+              Value zero = arith::ConstantOp::create(
+                  b, loc, f32Vec,
+                  DenseElementsAttr::get(f32Vec, b.getF32FloatAttr(0)));
+              return vector::MaskedLoadOp::create(b, loc, f32Vec, buf,
+                                                  ValueRange{col}, mask, zero);
+            };
+            Value colScale = tensorScale ? tensorScale : columns(bScale);
+            v = applyEpilogue(b, loc, v, rowScale, colScale, columns(bias),
+                              activation);
+          } else if (cVecTy != vecTy) {
+            v = vector::BitCastOp::create(b, loc, cVecTy, v);
+          }
+          vector::MaskedStoreOp::create(b, loc, c, ValueRange{row, col}, mask,
+                                        v);
+        });
   }
 
   OpBuilder &b;
   Location loc;
   NanoKernelAttr kernel;
-  bool accumulate;
+  bool accumulate, epilogue, direct;
+  Value last, aScale, bScale, bias;
+  std::optional<Activation> activation;
   Type opTy, accTy;
   int64_t rowTiles, colTiles, kr, ratio;
   Value a, bm, c, scratch;
   amx::TileType accTile, aTile, bTile;
-  VectorType vecTy;
+  VectorType vecTy, cVecTy;
 };
 
 struct ComposeNanokernelsPass

@@ -27,8 +27,9 @@ using namespace qnk;
 
 namespace {
 
-/// True if the vector nanokernel selected for `op` will apply its
-/// dequantize/bias/activation clauses in registers.
+/// True if the nanokernel selected for `op` will apply its
+/// dequantize/bias/activation clauses: vector kernels on their accumulator
+/// registers, AMX kernels on the way from their L1 scratch block to C.
 bool fusesInKernel(MatmulOp op) {
   CPUTargetAttr target = lookupCPUTarget(op);
   if (!target)
@@ -41,7 +42,7 @@ bool fusesInKernel(MatmulOp op) {
     llvm::consumeError(kernel.takeError());
     return false;
   }
-  return !kernel->isAMX();
+  return true;
 }
 
 struct DecomposeEpilogue : OpRewritePattern<MatmulOp> {

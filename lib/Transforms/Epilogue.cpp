@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include <cmath>
 
@@ -52,6 +53,27 @@ Value qnk::applyActivation(OpBuilder &b, Location loc, Activation act,
   }
   }
   llvm_unreachable("unknown activation");
+}
+
+Value qnk::applyEpilogue(OpBuilder &b, Location loc, Value sums, Value rowScale,
+                         Value colScale, Value bias,
+                         std::optional<Activation> activation) {
+  Value v = sums;
+  if (!getElementTypeOrSelf(v).isF32()) {
+    Type f32 = b.getF32Type();
+    if (auto vec = dyn_cast<VectorType>(v.getType()))
+      f32 = vec.clone(f32);
+    v = arith::SIToFPOp::create(b, loc, f32, v);
+  }
+  if (rowScale) {
+    v = arith::MulFOp::create(b, loc, v, rowScale);
+    v = arith::MulFOp::create(b, loc, v, colScale);
+  }
+  if (bias)
+    v = arith::AddFOp::create(b, loc, v, bias);
+  if (activation)
+    v = applyActivation(b, loc, *activation, v);
+  return v;
 }
 
 void qnk::populateEpilogueMathPatterns(RewritePatternSet &patterns) {

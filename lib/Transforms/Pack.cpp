@@ -160,10 +160,6 @@ LogicalResult packMatmul(QnkOp op, RewriterBase &rewriter) {
                << ", the K step of the "
                << stringifyNanoKernelKind(kernel->getKind())
                << " nanokernel of target '" << target.getCpu() << "'";
-    if constexpr (std::is_same_v<QnkOp, MatmulOp>)
-      if (op.hasEpilogue() && kernel->isAMX())
-        return op.emitOpError("has an epilogue but runs on AMX tiles: run "
-                              "qnk-decompose-epilogues first");
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     int64_t batch = Batch ? cTy.getDimSize(0) : 0;

@@ -22,6 +22,15 @@ namespace qnk {
 mlir::Value applyActivation(mlir::OpBuilder &b, mlir::Location loc,
                             Activation act, mlir::Value v);
 
+/// The dequantize/bias/activation epilogue of f32 sums (a scalar or a
+/// vector), in the reference's order: times `rowScale` and `colScale` (both
+/// or neither), plus `bias` (if any), then the activation (if any). Integer
+/// sums are converted to f32 first. Every nanokernel applies it this way.
+mlir::Value applyEpilogue(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value sums, mlir::Value rowScale,
+                          mlir::Value colScale, mlir::Value bias,
+                          std::optional<Activation> activation);
+
 /// erf, tanh and exp as upstream MLIR's polynomial approximations (no
 /// library calls), the same for scalars and vectors.
 void populateEpilogueMathPatterns(mlir::RewritePatternSet &patterns);

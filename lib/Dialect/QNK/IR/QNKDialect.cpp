@@ -493,9 +493,6 @@ LogicalResult PackedMatmulOp::verify() {
       bTy.getRank() == bdims + 2 &&
       kernel.getKind() == NanoKernelKind::fma_f32 &&
       (bTy.getElementType().isBF16() || bTy.getElementType().isF16());
-  if (hasEpilogue() && kernel.isAMX())
-    return emitOpError("an epilogue needs a vector nanokernel (AMX tiles "
-                       "store through memory)");
   if (hasGroupScales() != getGroupSize().has_value())
     return emitOpError("group scales and group_size go together");
   if (hasGroupScales()) {

@@ -184,14 +184,6 @@ func.func @dot_i8_epilogue_if(%a: memref<1x64xi8>, %b: memref<8x64xi8>, %c: memr
 
 // -----
 
-func.func @amx_epilogue(%a: memref<1x1x32x32xbf16>, %b: memref<1x16x32x2xbf16>, %c: memref<32x32xf32>, %bias: memref<32xf32>) {
-  // expected-error @+1 {{an epilogue needs a vector nanokernel (AMX tiles store through memory)}}
-  qnk.packed_matmul ins(%a, %b : memref<1x1x32x32xbf16>, memref<1x16x32x2xbf16>) outs(%c : memref<32x32xf32>) kernel = #qnk.nanokernel<amx_bf16, mr = 32, nv = 2, vector_length = 16, kr = 2> bias(%bias : memref<32xf32>)
-  return
-}
-
-// -----
-
 func.func @epilogue_bias_type(%a: memref<4x32xf32>, %b: memref<32x16xf32>, %c: memref<4x16xf32>, %bias: memref<16xf16>) {
   // expected-error @+1 {{epilogue scales and bias must be f32 of rank 0 or 1}}
   qnk.packed_matmul ins(%a, %b : memref<4x32xf32>, memref<32x16xf32>) outs(%c : memref<4x16xf32>) kernel = #qnk.nanokernel<fma_f32, mr = 4, nv = 2, vector_length = 8, kr = 1> bias(%bias : memref<16xf16>)
