@@ -412,7 +412,9 @@ def QNKLowerAttention : Pass<"qnk-lower-attention"> {
                            "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
-                           "mlir::bufferization::BufferizationDialect"];
+                           "mlir::bufferization::BufferizationDialect",
+                           "mlir::x86vector::X86VectorDialect",
+                           "mlir::LLVM::LLVMDialect"];
 }
 
 #endif // QNK_TRANSFORMS_PASSES
