@@ -38,11 +38,11 @@
 
 #include "qnk/Target/CPUTarget.h"
 #include "qnk/Transforms/Attention.h"
+#include "qnk/Transforms/Intrinsics.h"
 #include "qnk/Transforms/Passes.h"
 #include "qnk/Transforms/VectorExp.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/PatternMatch.h"
@@ -385,21 +385,11 @@ struct AttentionLowering {
                                        vector::CombiningKind::MAXIMUMF, x);
   }
   /// vpdpbusd: acc += u8 quads of `u` times s8 quads of `s`, per i32 lane.
-  /// A call of the intrinsic's declaration rather than llvm.call_intrinsic:
-  /// this runs ahead of bufferization, whose deallocation rejects ops of
-  /// unknown memory effects but takes calls.
   Value dotBytes(Value acc, Value u, Value s) {
     StringRef intrin = p.lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
                                      : "llvm.x86.avx512.vpdpbusd.256";
-    auto fnTy = LLVM::LLVMFunctionType::get(
-        acc.getType(), {acc.getType(), u.getType(), s.getType()});
-    auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(intrin);
-    if (!fn) {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToEnd(module.getBody());
-      fn = LLVM::LLVMFuncOp::create(b, loc, intrin, fnTy);
-    }
-    return LLVM::CallOp::create(b, loc, fn, ValueRange{acc, u, s}).getResult();
+    return qnk::callIntrinsic(b, loc, module, intrin, acc.getType(),
+                              ValueRange{acc, u, s});
   }
   /// acc += bcast * kv on `kernel` (words reinterpreted as its pairs or
   /// quads).
