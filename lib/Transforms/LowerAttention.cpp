@@ -154,7 +154,11 @@ struct Plan {
     kBlocks = ceilDiv(lk, bk);
     pvType = op.getPVTypeOrNull();
     Type elt = qTy.getElementType();
-    bool dotBF16 = lanes == 16 && target.hasFeature("avx512bf16");
+    // vdpbf16ps where the target has AVX512-BF16 but no AMX: on Sapphire
+    // Rapids (AMX) the vdpbf16ps kernels ran at 0.6-0.8x the FMA kernels
+    // (docs/performance.md); such targets need AMX tiles instead.
+    bool dotBF16 = lanes == 16 && target.hasFeature("avx512bf16") &&
+                   !target.hasFeature("amx-bf16");
     bool vnni = lanes == 16 ? target.hasFeature("avx512vnni") &&
                                   target.hasFeature("avx512bw")
                             : target.hasFeature("avxvnni") ||

@@ -9,13 +9,6 @@
 //           of 4 or 8 vectors so that the rescale's exp is amortized;
 //   pass 2: y = exp(t - M) * (1 / S), with M and S reduced across lanes.
 //
-// For f32 results pass 1 keeps its exps in a per-thread row of scratch that
-// stays in cache, and pass 2 rescales them; when the result is far larger
-// than the caches, pass 2 writes it with non-temporal stores. Memory then
-// sees what memcpy's does: x read once, y written once, and no read of y's
-// lines before they are written (an ordinary store reads each line first,
-// and pass 1 storing its exps into y made y cross memory three times).
-//
 // It runs on tensors ahead of bufferization and writes into a fresh buffer
 // (bufferization.to_tensor restrict), so rows can be split across threads
 // with scf.parallel, which has no tensor form.
@@ -23,7 +16,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "qnk/Target/CPUTarget.h"
-#include "qnk/Transforms/Intrinsics.h"
 #include "qnk/Transforms/Passes.h"
 #include "qnk/Transforms/Softmax.h"
 #include "qnk/Transforms/VectorExp.h"
@@ -61,11 +53,6 @@ struct RowLowering {
   VectorType vf32;
   /// Per-step maxes of pass 1 (f32 results only; null otherwise).
   Value scratch = {};
-  /// Pass 1's exps, one row (f32 results whose rows fit the cache; null
-  /// otherwise: they go into y).
-  Value expRow = {};
-  /// Pass 2 stores y non-temporally (rows of whole, aligned vectors).
-  bool stream = false;
   /// Vectors per pass-1 step: the rescale exp is amortized over them, and
   /// their exps are independent work for the out-of-order core.
   int64_t unroll = 4;
@@ -199,36 +186,11 @@ struct RowLowering {
     int64_t nMain = n / step * step, nVec = n / lanes * lanes;
     return nMain / step + (nVec - nMain) / lanes + (n > nVec ? 1 : 0);
   }
-  /// Stores v into y; pass 2's final stores may stream past the caches.
-  void store(Value v, ArrayRef<Value> lead, Value j, Value act,
-             bool final = false) {
-    if (act) {
-      vector::MaskedStoreOp::create(b, loc, y, at(lead, j), act, v);
-      return;
-    }
-    if (final && stream) {
-      // y is 64-byte aligned and its rows are whole vectors.
-      auto vt = cast<VectorType>(v.getType());
-      vector::StoreOp::create(
-          b, loc, v, y, at(lead, j), /*nontemporal=*/true,
-          llvm::MaybeAlign(vt.getNumElements() *
-                           vt.getElementTypeBitWidth() / 8));
-      return;
-    }
-    vector::StoreOp::create(b, loc, v, y, at(lead, j));
-  }
-  /// Pass 1's exps: into the scratch row, or into y.
-  void storeExp(Value e, ArrayRef<Value> lead, Value j, Value act) {
-    if (!expRow)
-      return store(e, lead, j, act);
+  void store(Value v, ArrayRef<Value> lead, Value j, Value act) {
     if (act)
-      vector::MaskedStoreOp::create(b, loc, expRow, ValueRange{j}, act, e);
+      vector::MaskedStoreOp::create(b, loc, y, at(lead, j), act, v);
     else
-      vector::StoreOp::create(b, loc, e, expRow, ValueRange{j});
-  }
-  Value loadExp(ArrayRef<Value> lead, Value j, Value act) {
-    return expRow ? load(expRow, ValueRange{j}, act)
-                  : load(y, at(lead, j), act);
+      vector::StoreOp::create(b, loc, v, y, at(lead, j));
   }
 
   /// The whole row with leading indices `lead`.
@@ -254,7 +216,7 @@ struct RowLowering {
       if (!scratch)
         return;
       for (auto [e, j] : llvm::zip_equal(st.es, js))
-        storeExp(e, lead, j, act);
+        store(e, lead, j, act);
       vector::StoreOp::create(
           b, loc, st.ms, scratch,
           ValueRange{arith::MulIOp::create(b, loc, stepIdx, idx(lanes))});
@@ -333,8 +295,8 @@ struct RowLowering {
         Value f = arith::MulFOp::create(
             b, loc, exp(arith::SubFOp::create(b, loc, msStep, msV)), sV);
         for (Value j : js)
-          store(arith::MulFOp::create(b, loc, loadExp(lead, j, act), f), lead,
-                j, act, /*final=*/true);
+          store(arith::MulFOp::create(b, loc, load(y, at(lead, j), act), f),
+                lead, j, act);
       };
       auto loop2 = [&](int64_t from, int64_t to, int64_t by, int64_t vecs,
                        int64_t before) {
@@ -360,7 +322,7 @@ struct RowLowering {
           b, loc, exp(arith::SubFOp::create(b, loc, t, msV)), sV);
       if (!outElt.isF32())
         v = arith::TruncFOp::create(b, loc, outVecTy, v);
-      store(v, lead, j, act, /*final=*/true);
+      store(v, lead, j, act);
     };
     if (nVec > 0)
       scf::ForOp::create(b, loc, idx(0), idx(nVec), idx(lanes), ValueRange{},
@@ -434,33 +396,14 @@ LogicalResult lowerSoftmax(qnk::SoftmaxOp op, int64_t threads,
                                       .getResults());
     row.buildRow(leadIdx);
   };
-  // f32 results keep pass 1's exps: in a row of scratch (allocated once per
-  // thread) while a row fits half the L2 cache, else in y; a scratch buffer
-  // of one vector per step holds the max each step used.
-  int64_t n = inTy.getShape().back();
-  int64_t outBytes =
-      outTy.getNumElements() * outTy.getElementType().getIntOrFloatBitWidth() /
-      8;
+  // f32 results hold pass 1's exps; a scratch buffer (one vector per step,
+  // allocated once per thread) holds the max each step used.
   bool keepExps = outTy.getElementType().isF32();
-  bool expScratch = keepExps && n * 4 <= target.getL2Bytes() / 2;
-  // f32 results much larger than L2 (a 16-fold margin stands for L3, which
-  // the target does not describe) stream to memory, as memcpy does, when
-  // every store is of a whole, aligned vector. (LLVM 22 emits ordinary
-  // stores for non-temporal vectors of bf16, so narrower results do not.)
-  row.stream = keepExps && outBytes >= 16 * target.getL2Bytes() &&
-               n % row.lanes == 0;
-  ModuleOp module = op->getParentOfType<ModuleOp>();
-  if (row.stream && !module)
-    row.stream = false; // the fence below needs a declaration
   auto rowLoop = [&](Value from, Value to) {
     if (keepExps)
       row.scratch = memref::AllocOp::create(
           rewriter, loc,
           MemRefType::get({row.numSteps() * row.lanes}, rewriter.getF32Type()),
-          rewriter.getI64IntegerAttr(64));
-    if (expScratch)
-      row.expRow = memref::AllocOp::create(
-          rewriter, loc, MemRefType::get({n}, rewriter.getF32Type()),
           rewriter.getI64IntegerAttr(64));
     scf::ForOp::create(rewriter, loc, from, to,
                        arith::ConstantIndexOp::create(rewriter, loc, 1),
@@ -469,11 +412,6 @@ LogicalResult lowerSoftmax(qnk::SoftmaxOp op, int64_t threads,
                          body(nb, l, r);
                          scf::YieldOp::create(rewriter, l);
                        });
-    // Non-temporal stores are weakly ordered: fence them before the result
-    // is read (on another thread, after the parallel loop).
-    if (row.stream)
-      qnk::callIntrinsic(rewriter, loc, module, "llvm.x86.sse.sfence",
-                         Type(), ValueRange{});
   };
   auto cst = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(rewriter, loc, v);

@@ -1,8 +1,9 @@
-// RUN: qnk-opt %s --split-input-file --qnk-set-target="target=sapphirerapids" --qnk-lower-attention --canonicalize | FileCheck %s
+// RUN: qnk-opt %s --split-input-file --qnk-set-target="target=znver4" --qnk-lower-attention --canonicalize | FileCheck %s
+// RUN: qnk-opt %s --split-input-file --qnk-set-target="target=sapphirerapids" --qnk-lower-attention --canonicalize | FileCheck %s --check-prefix=AMX
 // RUN: qnk-opt %s --split-input-file --qnk-set-target="target=haswell" --qnk-lower-attention --canonicalize | FileCheck %s --check-prefix=AVX2
 
 // int8 Q·Kᵀ (SageAttention) with bf16 P·V on a target with AVX512-VNNI and
-// AVX512-BF16. First K's mean per (batch, kv head) over the 100 keys, then
+// AVX512-BF16 (and no AMX). First K's mean per (batch, kv head) over the 100 keys, then
 // the scale of each block of 64 keys of K minus it, then the scale of each
 // block of 32 queries; then K is quantized and packed once as u8 quads
 // (k + 128: a sign-bit flip) in words [tile][16][64], with each key's
@@ -72,6 +73,14 @@
 // CHECK: llvm.func @llvm.x86.avx512.vpdpbusd.512(vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // Without VNNI or AVX512-BF16: the quantized values as f32 [tile][D][72]
 // and FMAs; P and V rounded to bf16 and widened.
+// With AMX (Sapphire Rapids), where vdpbf16ps measured slower than FMAs:
+// vpdpbusd for the int8 scores, FMAs on P and V rounded to bf16.
+// AMX-LABEL: func @i8_bf16
+// AMX: llvm.call @llvm.x86.avx512.vpdpbusd.512
+// AMX-NOT: x86vector
+// AMX: arith.truncf %{{.*}} : vector<16xf32> to vector<16xbf16>
+// AMX: math.fma
+// AMX-NOT: x86vector
 // AVX2-LABEL: func @i8_bf16
 // AVX2-NOT: vpdpbusd
 // AVX2-DAG: %[[KP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x64x72xf32>
@@ -105,6 +114,8 @@ func.func @i8_bf16(%q: tensor<1x8x100x64xbf16>, %k: tensor<1x2x100x64xbf16>, %v:
 // CHECK: math.fma
 // AVX2-LABEL: func @bf16
 // AVX2-NOT: x86vector
+// AMX-LABEL: func @bf16
+// AMX-NOT: x86vector
 func.func @bf16(%q: tensor<1x4x100x128xbf16>, %k: tensor<1x2x100x128xbf16>, %v: tensor<1x2x100x128xbf16>) -> tensor<1x4x100x128xf32> {
   %o = qnk.attention %q, %k, %v : tensor<1x4x100x128xbf16>, tensor<1x2x100x128xbf16>, tensor<1x2x100x128xbf16> -> tensor<1x4x100x128xf32>
   return %o : tensor<1x4x100x128xf32>

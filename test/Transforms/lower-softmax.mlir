@@ -5,14 +5,12 @@
 
 // Rows of 37 on AVX2 (8 lanes): pass 1 is an online max+sum over 4 vectors a
 // step (32 elements), then a masked tail; f32 results keep each step's exps
-// in a row of scratch (one per thread, in cache) and its max in a scratch
-// vector, so pass 2 rescales them by exp(m_step - M) / S with one exp per
-// step and writes y once.
+// in the result and its max in a scratch vector, so pass 2 rescales them by
+// exp(m_step - M) / S with one exp per step.
 // CHECK-LABEL: func @rows
 // CHECK-DAG: %[[X:.*]] = bufferization.to_buffer %arg0 read_only : tensor<4x37xf32> to memref<4x37xf32>
 // CHECK-DAG: %[[Y:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x37xf32>
 // CHECK-DAG: %[[SCR:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16xf32>
-// CHECK-DAG: %[[EXP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<37xf32>
 // CHECK: scf.for %[[R:.*]] = %c0 to %c4 step %c1 {
 // Pass 1: four loads, the running max, exps, the rescaled running sum.
 // CHECK:   %[[P1:.*]]:2 = scf.for %[[J:.*]] = %c0 to %c32 step %c32 iter_args(%[[M:.*]] = %{{.*}}, %[[S:.*]] = %{{.*}}) -> (vector<8xf32>, vector<8xf32>) {
@@ -21,12 +19,12 @@
 // CHECK:     arith.select
 // CHECK-COUNT-5: math.fma %{{.*}}, %{{.*}}, %cst{{.*}} : vector<8xf32>
 // CHECK:     %[[SNEW:.*]] = math.fma %[[S]], %{{.*}}, %{{.*}} : vector<8xf32>
-// CHECK-COUNT-4: vector.store %{{.*}}, %[[EXP]][%{{.*}}] : memref<37xf32>, vector<8xf32>
+// CHECK-COUNT-4: vector.store %{{.*}}, %[[Y]][%[[R]], %{{.*}}] : memref<4x37xf32>, vector<8xf32>
 // CHECK:     vector.store %{{.*}}, %[[SCR]][%{{.*}}] : memref<16xf32>, vector<8xf32>
 // CHECK:     scf.yield %{{.*}}, %[[SNEW]] : vector<8xf32>, vector<8xf32>
 // The last 5 elements, masked.
 // CHECK:   vector.maskedload %[[X]][%[[R]], %c32]
-// CHECK:   vector.maskedstore %[[EXP]][%c32]
+// CHECK:   vector.maskedstore %[[Y]][%[[R]], %c32]
 // CHECK:   vector.store %{{.*}}, %[[SCR]][%c8]
 // CHECK:   vector.reduction <maximumf>, %{{.*}} : vector<8xf32> into f32
 // CHECK:   %[[SUM:.*]] = vector.reduction <add>, %{{.*}} : vector<8xf32> into f32
@@ -40,9 +38,9 @@
 // CHECK:   scf.for %[[J2:.*]] = %c0 to %c32 step %c32 {
 // CHECK:     vector.load %[[SCR]][%{{.*}}] : memref<16xf32>, vector<8xf32>
 // CHECK:     %[[F:.*]] = arith.mulf %{{.*}}, %[[INVV]] : vector<8xf32>
-// CHECK:     %[[E:.*]] = vector.load %[[EXP]][%[[J2]]]
+// CHECK:     %[[E:.*]] = vector.load %[[Y]][%[[R]], %[[J2]]]
 // CHECK:     %[[Q:.*]] = arith.mulf %[[E]], %[[F]] : vector<8xf32>
-// CHECK:     vector.store %[[Q]], %[[Y]][%[[R]], %[[J2]]] :
+// CHECK:     vector.store %[[Q]], %[[Y]][%[[R]], %[[J2]]]
 // CHECK-NOT: vector.load %[[X]]
 // CHECK:   vector.maskedstore %[[Y]][%[[R]], %c32]
 // CHECK: %[[T:.*]] = bufferization.to_tensor %[[Y]] restrict writable
@@ -102,25 +100,4 @@ func.func @masked_bf16(%x: tensor<2x3x64xbf16>, %m: tensor<1x3x1xf32>) -> tensor
 func.func @axis0(%x: tensor<3x5xf32>) -> tensor<3x5xf32> {
   %y = qnk.softmax %x axis = 0 : tensor<3x5xf32> -> tensor<3x5xf32>
   return %y : tensor<3x5xf32>
-}
-
-// -----
-
-// A result far larger than the caches (16 MiB against haswell's 256 KiB of
-// L2) whose rows are whole vectors: pass 2 writes y non-temporally (aligned
-// whole vectors, vmovntps), and a fence ends each thread's rows. A row of
-// 64k elements (256 KiB) exceeds half the L2: the exps go into y.
-// CHECK-LABEL: func @stream
-// CHECK: %[[Y:.*]] = memref.alloc() {alignment = 64 : i64} : memref<64x65536xf32>
-// CHECK-NOT: memref<65536xf32>
-// CHECK: vector.store %{{.*}}, %[[Y]][%{{.*}}, %{{.*}}] : memref<64x65536xf32>, vector<8xf32>
-// CHECK: vector.store %{{.*}}, %[[Y]][%{{.*}}, %{{.*}}] {alignment = 32 : i64, nontemporal = true} : memref<64x65536xf32>, vector<8xf32>
-// CHECK: llvm.call @llvm.x86.sse.sfence() : () -> ()
-// CHECK: llvm.func @llvm.x86.sse.sfence()
-// LLVM-LABEL: llvm.func @stream
-// LLVM: llvm.store %{{.*}}, %{{.*}} {alignment = {{32|64}} : i64, nontemporal} : vector<{{8|16}}xf32>, !llvm.ptr
-// LLVM: llvm.call @llvm.x86.sse.sfence()
-func.func @stream(%x: tensor<64x65536xf32>) -> tensor<64x65536xf32> {
-  %y = qnk.softmax %x axis = 1 : tensor<64x65536xf32> -> tensor<64x65536xf32>
-  return %y : tensor<64x65536xf32>
 }

@@ -6,24 +6,26 @@
 // 128, GQA and MQA, causal (including rows that see no key, and the
 // diagonal tiles, where a row sees only the first key of a pair), masks,
 // odd block sizes, decode split across two threads, and the fallbacks of
-// targets without VNNI or AVX512-BF16. No exp function is called.
+// targets without VNNI or AVX512-BF16. No exp function is called. AMX is
+// turned off (vdpbf16ps is chosen only without it; a no-op on CPUs that
+// lack it).
 // REQUIRES: avx512f, avx512bw, avx512-vnni, avx512-bf16, avx-vnni
-// RUN: qnk-run %s -e i8_gqa --verify --dump-asm=%t.i8.s | FileCheck %s
+// RUN: qnk-run %s -e i8_gqa --features=-amx-tile --verify --dump-asm=%t.i8.s | FileCheck %s
 // RUN: FileCheck %s --check-prefix=VNNI < %t.i8.s
-// RUN: qnk-run %s -e i8_causal_bf16 --verify --dump-asm=%t.i8bf.s | FileCheck %s
+// RUN: qnk-run %s -e i8_causal_bf16 --features=-amx-tile --verify --dump-asm=%t.i8bf.s | FileCheck %s
 // RUN: FileCheck %s --check-prefixes=VNNI,BF16PV < %t.i8bf.s
-// RUN: qnk-run %s -e i8_causal_bf16 --threads=2 --verify | FileCheck %s
-// RUN: qnk-run %s -e i8_f16_mqa_fp8 --verify | FileCheck %s
-// RUN: qnk-run %s -e i8_masked_d33 --verify | FileCheck %s
-// RUN: qnk-run %s -e i8_long_q --verify | FileCheck %s
-// RUN: qnk-run %s -e i8_decode --threads=2 --verify --dump-asm=%t.dec.s | FileCheck %s
+// RUN: qnk-run %s -e i8_causal_bf16 --features=-amx-tile --threads=2 --verify | FileCheck %s
+// RUN: qnk-run %s -e i8_f16_mqa_fp8 --features=-amx-tile --verify | FileCheck %s
+// RUN: qnk-run %s -e i8_masked_d33 --features=-amx-tile --verify | FileCheck %s
+// RUN: qnk-run %s -e i8_long_q --features=-amx-tile --verify | FileCheck %s
+// RUN: qnk-run %s -e i8_decode --features=-amx-tile --threads=2 --verify --dump-asm=%t.dec.s | FileCheck %s
 // RUN: FileCheck %s --check-prefix=VNNI < %t.dec.s
-// RUN: qnk-run %s -e i8_no_head_dim --verify | FileCheck %s
-// RUN: qnk-run %s -e bf16_causal --verify --dump-asm=%t.bf.s | FileCheck %s
+// RUN: qnk-run %s -e i8_no_head_dim --features=-amx-tile --verify | FileCheck %s
+// RUN: qnk-run %s -e bf16_causal --features=-amx-tile --verify --dump-asm=%t.bf.s | FileCheck %s
 // RUN: FileCheck %s --check-prefixes=BF16QK,BF16PV < %t.bf.s
-// RUN: qnk-run %s -e bf16_causal --threads=2 --verify | FileCheck %s
-// RUN: qnk-run %s -e bf16_d33_fp8 --verify | FileCheck %s
-// RUN: qnk-run %s -e bf16_decode_pv --threads=2 --verify | FileCheck %s
+// RUN: qnk-run %s -e bf16_causal --features=-amx-tile --threads=2 --verify | FileCheck %s
+// RUN: qnk-run %s -e bf16_d33_fp8 --features=-amx-tile --verify | FileCheck %s
+// RUN: qnk-run %s -e bf16_decode_pv --features=-amx-tile --threads=2 --verify | FileCheck %s
 // Without VNNI (AVX2): the int8 values are summed exactly with f32 FMAs.
 // RUN: qnk-run %s -e i8_causal_bf16 --target=x86-64-v3 --verify --dump-asm=%t.v3.s | FileCheck %s
 // RUN: FileCheck %s --check-prefix=NOVNNI < %t.v3.s

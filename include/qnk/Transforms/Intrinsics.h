@@ -1,7 +1,7 @@
 //===- Intrinsics.h - LLVM intrinsics ahead of bufferization ----*- C++ -*-===//
 //
-// Passes that build loop nests on tensors (qnk-lower-attention,
-// qnk-lower-softmax) run before one-shot bufferization, whose ownership-based
+// Passes that build loop nests on tensors (qnk-lower-attention) run before
+// one-shot bufferization, whose ownership-based
 // deallocation rejects ops of unknown memory effects such as
 // llvm.call_intrinsic but accepts calls. Such passes call the intrinsic
 // through a declaration instead; mlir-translate turns a call of a function

@@ -271,14 +271,10 @@ def QNKLowerSoftmax : Pass<"qnk-lower-softmax"> {
     target's width (`#qnk.cpu_target`): an online max and sum (the running
     sum rescaled by `exp(m_old - m_new)` once per step of four vectors, or
     eight with 32 vector registers), then the normalization: for f32
-    results pass 1 has stored each step's exps in a per-thread row of
-    scratch (in the result when a row takes more than half the L2 cache)
-    and the step's max in a scratch vector, and pass 2 scales them by
+    results pass 1 has stored each step's exps in the result (and the step's
+    max in a scratch vector), and pass 2 scales them by
     `exp(m_step - m) / s`, one exp per step; bf16/f16 results recompute
-    `exp(t - m) * (1 / s)` from the input. Pass 2 writes f32 results of at
-    least 16 times the L2 size with non-temporal stores (rows of whole
-    vectors; an `sfence` after each thread's rows), so that memory sees one
-    read of x and one write of y, as with memcpy. `exp` is QNK's own polynomial
+    `exp(t - m) * (1 / s)` from the input. `exp` is QNK's own polynomial
     (`qnk/Transforms/VectorExp.h`), never a library call; for the same reason
     every f32 `math.exp` left in the module is rewritten to it too. Softmax
     along another axis takes the reference lowering.
@@ -294,8 +290,7 @@ def QNKLowerSoftmax : Pass<"qnk-lower-softmax"> {
                            "mlir::math::MathDialect",
                            "mlir::affine::AffineDialect",
                            "mlir::bufferization::BufferizationDialect",
-                           "mlir::linalg::LinalgDialect",
-                           "mlir::LLVM::LLVMDialect"];
+                           "mlir::linalg::LinalgDialect"];
 }
 
 //===----------------------------------------------------------------------===//
