@@ -5,7 +5,8 @@ f32 rows of N in {1024, 4096, 16384, 65536} elements along the last axis,
 one thread, compiled ahead of time by qnk-compile into shared libraries
 with a C entry `sm(x, y)`, in two sizes: 256 MiB of input (out of every
 cache) and 1 MiB (in cache). Variants:
-  * new: this build, for `--target` (sapphirerapids);
+  * new: this build, for `--target` (sapphirerapids); in the run recorded
+    in docs/performance.md this was the scratch+NT experiment (976af3f);
   * avx2: this build without AVX-512 (`-avx512f`: 256-bit vectors), to
     see whether 512-bit arithmetic is what limits the Xeon;
   * base: the same op compiled by `--baseline-compile` (main's build).

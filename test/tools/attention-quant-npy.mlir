@@ -3,7 +3,8 @@
 // match int8 Q·Kᵀ to f32 rounding, and the P·V roundings within their
 // bound; against exact float64 attention on the unquantized inputs, on data
 // shaped like an LLM's (K with per-channel offsets, a few outlier channels),
-// the errors stay within the tolerances docs/numerics.md states. Also: blocks
+// the errors stay within the tolerances docs/numerics.md states (max error
+// over max |V|, relative L1 error, cosine similarity). Also: blocks
 // of zeros (scale 0), a NaN in K (every row of its head NaN), a NaN in V at
 // the last key with causal on vdpbf16ps pairs (only the last query sees it).
 // REQUIRES: avx512f, avx512bw, avx512-vnni, avx512-bf16, numpy
@@ -12,21 +13,21 @@
 // RUN: %python %S/Inputs/attention_quant_tool.py gen %t/k.npy float32 1x2x300x64 2 k
 // RUN: %python %S/Inputs/attention_quant_tool.py gen %t/v.npy float32 1x2x300x64 3 v
 // RUN: qnk-run %s -e i8 --input=%t/q.npy --input=%t/k.npy --input=%t/v.npy --output=%t/o.npy --verify | FileCheck %s --check-prefix=VERIFIED
-// RUN: %python %S/Inputs/attention_quant_tool.py check %t/q.npy %t/k.npy %t/v.npy %t/o.npy --qk i8 --max-err 0.01 --min-cos 0.9995 | FileCheck %s
+// RUN: %python %S/Inputs/attention_quant_tool.py check %t/q.npy %t/k.npy %t/v.npy %t/o.npy --qk i8 --max-err 0.02 --max-l1 0.03 --min-cos 0.9995 | FileCheck %s
 // RUN: qnk-run %s -e i8_bf16 --input=%t/q.npy --input=%t/k.npy --input=%t/v.npy --output=%t/ob.npy --verify | FileCheck %s --check-prefix=VERIFIED
-// RUN: %python %S/Inputs/attention_quant_tool.py check %t/q.npy %t/k.npy %t/v.npy %t/ob.npy --qk i8 --pv bf16 --max-err 0.01 --min-cos 0.9995 | FileCheck %s
+// RUN: %python %S/Inputs/attention_quant_tool.py check %t/q.npy %t/k.npy %t/v.npy %t/ob.npy --qk i8 --pv bf16 --max-err 0.02 --max-l1 0.03 --min-cos 0.9995 | FileCheck %s
 // RUN: qnk-run %s -e i8_fp8 --input=%t/q.npy --input=%t/k.npy --input=%t/v.npy --output=%t/of.npy --verify | FileCheck %s --check-prefix=VERIFIED
-// RUN: %python %S/Inputs/attention_quant_tool.py check %t/q.npy %t/k.npy %t/v.npy %t/of.npy --qk i8 --pv f8E4M3FN --max-err 0.02 --min-cos 0.998 | FileCheck %s
+// RUN: %python %S/Inputs/attention_quant_tool.py check %t/q.npy %t/k.npy %t/v.npy %t/of.npy --qk i8 --pv f8E4M3FN --max-err 0.05 --max-l1 0.06 --min-cos 0.998 | FileCheck %s
 
 // bf16 in and out, causal, D = 128, blocks of 32 queries.
 // RUN: %python %S/Inputs/attention_quant_tool.py gen %t/qb.npy bfloat16 1x8x128x128 4 q
 // RUN: %python %S/Inputs/attention_quant_tool.py gen %t/kb.npy bfloat16 1x2x128x128 5 k
 // RUN: %python %S/Inputs/attention_quant_tool.py gen %t/vb.npy bfloat16 1x2x128x128 6 v
 // RUN: qnk-run %s -e i8_causal --input=%t/qb.npy --input=%t/kb.npy --input=%t/vb.npy --output=%t/oc.npy --verify | FileCheck %s --check-prefix=VERIFIED
-// RUN: %python %S/Inputs/attention_quant_tool.py check %t/qb.npy %t/kb.npy %t/vb.npy %t/oc.npy --qk i8 --blocks 32,64 --pv bf16 --causal --max-err 0.02 --min-cos 0.9995 | FileCheck %s
+// RUN: %python %S/Inputs/attention_quant_tool.py check %t/qb.npy %t/kb.npy %t/vb.npy %t/oc.npy --qk i8 --blocks 32,64 --pv bf16 --causal --max-err 0.02 --max-l1 0.03 --min-cos 0.9995 | FileCheck %s
 // Without qk_type: bf16 Q·Kᵀ on vdpbf16ps, P·V in bf16.
 // RUN: qnk-run %s -e bf16_causal --input=%t/qb.npy --input=%t/kb.npy --input=%t/vb.npy --output=%t/obc.npy --verify | FileCheck %s --check-prefix=VERIFIED
-// RUN: %python %S/Inputs/attention_quant_tool.py check %t/qb.npy %t/kb.npy %t/vb.npy %t/obc.npy --pv bf16 --causal --max-err 0.01 --min-cos 0.99995 | FileCheck %s
+// RUN: %python %S/Inputs/attention_quant_tool.py check %t/qb.npy %t/kb.npy %t/vb.npy %t/obc.npy --pv bf16 --causal --max-err 0.01 --max-l1 0.003 --min-cos 0.99995 | FileCheck %s
 
 // Blocks of zeros (queries and keys [0, 8) of every head): scale 0.
 // RUN: %python %S/Inputs/attention_quant_tool.py gen %t/qz.npy float32 1x4x100x64 7 zero-block

@@ -25,7 +25,7 @@ LLM's.
       and reports the error against exact float64 attention on the
       unquantized inputs ("vs f64": the largest error over max |V|, the
       relative L1 error and the cosine similarity), failing beyond
-      --max-err (max error / max |V|) or below --min-cos.
+      --max-err (max error / max |V|) or --max-l1, or below --min-cos.
 """
 import argparse
 import sys
@@ -189,6 +189,9 @@ def check(args):
     if args.max_err is not None and max_err > args.max_err:
         print(f"vs f64: max error beyond {args.max_err}")
         ok = False
+    if args.max_l1 is not None and rel_l1 > args.max_l1:
+        print(f"vs f64: relative L1 error beyond {args.max_l1}")
+        ok = False
     if args.min_cos is not None and cos < args.min_cos:
         print(f"vs f64: cosine similarity below {args.min_cos}")
         ok = False
@@ -209,6 +212,7 @@ def main():
     ap.add_argument("--causal", action="store_true")
     ap.add_argument("--scale", type=float)
     ap.add_argument("--max-err", type=float)
+    ap.add_argument("--max-l1", type=float)
     ap.add_argument("--min-cos", type=float)
     check(ap.parse_args())
 
