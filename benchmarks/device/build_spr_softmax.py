@@ -6,7 +6,7 @@ one thread, compiled ahead of time by qnk-compile into shared libraries
 with a C entry `sm(x, y)`, in two sizes: 256 MiB of input (out of every
 cache) and 1 MiB (in cache). Variants:
   * new: this build, for `--target` (sapphirerapids); in the run recorded
-    in docs/performance.md this was the scratch+NT experiment (976af3f);
+    in docs/performance.md this was the scratch+NT experiment (849b39c);
   * avx2: this build without AVX-512 (`-avx512f`: 256-bit vectors), to
     see whether 512-bit arithmetic is what limits the Xeon;
   * base: the same op compiled by `--baseline-compile` (main's build).

@@ -29,9 +29,8 @@ static Value constLike(OpBuilder &b, Location loc, Value like, float v) {
 
 Value qnk::buildBlockScale(OpBuilder &b, Location loc, Value amax, float qmax) {
   Value s = arith::DivFOp::create(b, loc, amax, constLike(b, loc, amax, qmax));
-  Value finite =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, amax,
-                            constLike(b, loc, amax, INFINITY));
+  Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, amax,
+                                       constLike(b, loc, amax, INFINITY));
   return arith::SelectOp::create(b, loc, finite, s,
                                  constLike(b, loc, amax, NAN));
 }
@@ -43,8 +42,7 @@ Value qnk::buildQuantizeI8(OpBuilder &b, Location loc, Value x, Value s) {
       b, loc, arith::MaximumFOp::create(b, loc, q, constLike(b, loc, q, -127)),
       constLike(b, loc, q, 127));
   // fptosi of NaN is poison: select 0 first.
-  Value nan =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, r, r);
+  Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, r, r);
   q = arith::SelectOp::create(b, loc, nan, constLike(b, loc, q, 0), q);
   Type i8 = b.getI8Type();
   if (auto vt = dyn_cast<VectorType>(x.getType()))

@@ -83,22 +83,22 @@ struct Plan {
   int64_t items;      // batch * kvHeads * rowTiles
   int64_t splits;     // key-tile splits per item
   int64_t tilesPerSplit;
-  int64_t dvPad;    // dv rounded up to whole vectors (V and O scratch)
-  bool packKOnce;   // K packed once per call (else per tile, per thread)
-  bool packVOnce;   // V packed once per call (else per tile, or in place)
-  bool vDirect;     // V read in place (whole vectors; bf16/f16 widened there)
+  int64_t dvPad;  // dv rounded up to whole vectors (V and O scratch)
+  bool packKOnce; // K packed once per call (else per tile, per thread)
+  bool packVOnce; // V packed once per call (else per tile, or in place)
+  bool vDirect;   // V read in place (whole vectors; bf16/f16 widened there)
   bool causal, useFma;
   float scale;
   // Low precision (docs/numerics.md): int8 Q·Kᵀ with block scales, P and V
   // rounded to pvType.
   bool int8;
-  int64_t bq, bk;   // tokens per Q / K scale block
-  int64_t qBlocks;  // ceil(lq / bq)
-  int64_t kBlocks;  // ceil(lk / bk)
-  Type pvType;      // null (f32), bf16 or f8E4M3FN
-  Kernel qk, pv;    // the instructions of Q·Kᵀ and P·V
-  int64_t kPer;     // K (and Q) elements per 32-bit word: 1, 2 or 4
-  int64_t kWords;   // words per key: ceil(d / kPer)
+  int64_t bq, bk;  // tokens per Q / K scale block
+  int64_t qBlocks; // ceil(lq / bq)
+  int64_t kBlocks; // ceil(lk / bk)
+  Type pvType;     // null (f32), bf16 or f8E4M3FN
+  Kernel qk, pv;   // the instructions of Q·Kᵀ and P·V
+  int64_t kPer;    // K (and Q) elements per 32-bit word: 1, 2 or 4
+  int64_t kWords;  // words per key: ceil(d / kPer)
 
   Plan(qnk::AttentionOp op, qnk::CPUTargetAttr target, int64_t threads) {
     auto qTy = cast<RankedTensorType>(op.getQuery().getType());
@@ -183,8 +183,7 @@ struct Plan {
     // V is read in place when its rows are whole vectors and it is f32, or
     // when each V tile is read by one row tile only (decode): widening it
     // as it is loaded then saves the pack's store and reload.
-    vDirect =
-        pv == Kernel::Fma && dv % lanes == 0 && (elt.isF32() || !shared);
+    vDirect = pv == Kernel::Fma && dv % lanes == 0 && (elt.isF32() || !shared);
     packVOnce = shared && !vDirect;
     dvPad = roundUp(dv, lanes);
   }
@@ -333,9 +332,9 @@ struct AttentionLowering {
     auto ty = cast<VectorType>(words.getType());
     return vector::BitCastOp::create(
         b, loc,
-        VectorType::get({ty.getNumElements() * 32 /
-                         int64_t(elt.getIntOrFloatBitWidth())},
-                        elt),
+        VectorType::get(
+            {ty.getNumElements() * 32 / int64_t(elt.getIntOrFloatBitWidth())},
+            elt),
         words);
   }
   /// One word of `mem` at `ix`, in every lane.
@@ -385,8 +384,8 @@ struct AttentionLowering {
                                      math::AbsFOp::create(b, loc, x));
   }
   Value vectorMax(Value x) {
-    return vector::ReductionOp::create(b, loc,
-                                       vector::CombiningKind::MAXIMUMF, x);
+    return vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
+                                       x);
   }
   /// vpdpbusd: acc += u8 quads of `u` times s8 quads of `s`, per i32 lane.
   Value dotBytes(Value acc, Value u, Value s) {
@@ -529,8 +528,7 @@ struct AttentionLowering {
                                       ValueRange{bh, div(j, p.bk)});
     Value qv = qnk::buildQuantizeI8(
         b, loc, x,
-        vector::BroadcastOp::create(
-            b, loc, cast<VectorType>(x.getType()), sk));
+        vector::BroadcastOp::create(b, loc, cast<VectorType>(x.getType()), sk));
     if (p.qk == Kernel::Fma)
       return arith::SIToFPOp::create(b, loc, x.getType(), qv);
     // k + 128 as u8: flipping the sign bit.
@@ -715,9 +713,7 @@ struct AttentionLowering {
   }
 
   /// The row length of kMean: the packed words' elements, in whole vectors.
-  int64_t meanLength() const {
-    return roundUp(p.kWords * p.kPer, p.lanes);
-  }
+  int64_t meanLength() const { return roundUp(p.kWords * p.kPer, p.lanes); }
 
   /// `lanes` elements of key j from channel c0, widened; 0 past D.
   Value loadKChunk(Value bi, Value hkv, Value j, Value c0) {
@@ -762,13 +758,10 @@ struct AttentionLowering {
   void valueStatistics(Value bh) {
     Value bi = div(bh, p.kvHeads), hkv = rem(bh, p.kvHeads);
     forChunks(p.dvPad, p.lanes, [&](Value c0, int64_t) {
-      Value amax = foldRange(idx(0), idx(p.lk), splat(0.0f),
-                             [&](Value j, Value acc) {
-                               return maxAbs(acc, loadInRow(v,
-                                                            ValueRange{bi, hkv,
-                                                                       j},
-                                                            c0, p.dv));
-                             });
+      Value amax =
+          foldRange(idx(0), idx(p.lk), splat(0.0f), [&](Value j, Value acc) {
+            return maxAbs(acc, loadInRow(v, ValueRange{bi, hkv, j}, c0, p.dv));
+          });
       vector::StoreOp::create(b, loc,
                               qnk::buildBlockScale(b, loc, amax, qnk::kE4M3Max),
                               vScale, ValueRange{bh, c0});
@@ -821,17 +814,16 @@ struct AttentionLowering {
           b, loc, iTy, DenseElementsAttr::get(iTy, ArrayRef<int32_t>(seq)));
     }
     bool words = p.qk != Kernel::Fma;
-    VectorType kTy =
-        words ? VectorType::get({p.lanes}, b.getI32Type()) : vf32;
+    VectorType kTy = words ? VectorType::get({p.lanes}, b.getI32Type()) : vf32;
     int64_t steps = words ? p.kWords : p.d;
     for (int64_t grp = 0; grp < p.nk / p.keysPerGrp; ++grp) {
       SmallVector<Value> init;
       for (int64_t rr = 0; rr < p.mr; ++rr) {
         // vpdpbusd's sums hold 128 * sum(q) too: start from minus that.
-        Value start = p.qk == Kernel::DotI8
-                          ? splatWord(rowCorr, ValueRange{add(mul(rb, p.mr),
-                                                              rr)})
-                          : splat(0.0f);
+        Value start =
+            p.qk == Kernel::DotI8
+                ? splatWord(rowCorr, ValueRange{add(mul(rb, p.mr), rr)})
+                : splat(0.0f);
         init.append(p.nv, start);
       }
       auto loop = scf::ForOp::create(
@@ -847,8 +839,7 @@ struct AttentionLowering {
               // One Q element, or one word of a pair or quad, in every lane.
               Value qb = splatWord(qBuf, ValueRange{add(mul(rb, p.mr), rr), w});
               for (int64_t vv = 0; vv < p.nv; ++vv)
-                next.push_back(
-                    product(p.qk, qb, kv[vv], acc[rr * p.nv + vv]));
+                next.push_back(product(p.qk, qb, kv[vv], acc[rr * p.nv + vv]));
             }
             scf::YieldOp::create(b, loc, next);
           });
@@ -1099,8 +1090,8 @@ struct AttentionLowering {
               Value zero = arith::ConstantOp::create(
                   b, loc, halves.getType(),
                   b.getZeroAttr(cast<ShapedType>(halves.getType())));
-              vFirst.push_back(asWords(arith::SelectOp::create(
-                  b, loc, evenOnly, halves, zero)));
+              vFirst.push_back(asWords(
+                  arith::SelectOp::create(b, loc, evenOnly, halves, zero)));
             }
           }
           Value j0 = guard ? add(mul(kt, p.nk), mul(jp, 2)) : Value();
@@ -1109,8 +1100,7 @@ struct AttentionLowering {
             Value seesFirst, seesBoth;
             if (guard) {
               seesFirst = cmpI(arith::CmpIPredicate::sle, j0, rowsOf[rr].last);
-              seesBoth =
-                  cmpI(arith::CmpIPredicate::slt, j0, rowsOf[rr].last);
+              seesBoth = cmpI(arith::CmpIPredicate::slt, j0, rowsOf[rr].last);
             }
             for (int64_t vv = 0; vv < nvec; ++vv) {
               Value a = acc[rr * nvec + vv];
@@ -1156,11 +1146,11 @@ struct AttentionLowering {
     }
     Value sq;
     if (p.int8) {
-      sq = row.h ? Value(memref::LoadOp::create(
-                       b, loc, qBlockScale,
-                       ValueRange{bhIndex(bi, row.h, p.heads),
-                                  div(row.i, p.bq)}))
-                 : f32(0.0f);
+      sq = row.h
+               ? Value(memref::LoadOp::create(
+                     b, loc, qBlockScale,
+                     ValueRange{bhIndex(bi, row.h, p.heads), div(row.i, p.bq)}))
+               : f32(0.0f);
       memref::StoreOp::create(b, loc,
                               arith::MulFOp::create(b, loc, sq, f32(p.scale)),
                               rowScale, ValueRange{tr});
@@ -1182,15 +1172,14 @@ struct AttentionLowering {
         x = asWords(loadRaw(q, ValueRange{bi, row.h, row.i, idx(w0 * p.kPer)},
                             active, elems));
       } else {
-        Value xs =
-            loadVec(q, ValueRange{bi, row.h, row.i, idx(w0 * p.kPer)}, active,
-                    elems);
+        Value xs = loadVec(q, ValueRange{bi, row.h, row.i, idx(w0 * p.kPer)},
+                           active, elems);
         Value qv = qnk::buildQuantizeI8(
             b, loc, xs,
-            vector::BroadcastOp::create(b, loc,
-                                        cast<VectorType>(xs.getType()), sq));
-        Value wide = arith::ExtSIOp::create(
-            b, loc, VectorType::get({elems}, i32Ty), qv);
+            vector::BroadcastOp::create(b, loc, cast<VectorType>(xs.getType()),
+                                        sq));
+        Value wide =
+            arith::ExtSIOp::create(b, loc, VectorType::get({elems}, i32Ty), qv);
         sum = arith::AddIOp::create(
             b, loc, sum,
             vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
@@ -1204,9 +1193,9 @@ struct AttentionLowering {
     if (p.qk == Kernel::DotI8)
       memref::StoreOp::create(
           b, loc,
-          arith::MulIOp::create(b, loc, sum,
-                                arith::ConstantOp::create(
-                                    b, loc, b.getI32IntegerAttr(-128))),
+          arith::MulIOp::create(
+              b, loc, sum,
+              arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(-128))),
           rowCorr, ValueRange{tr});
   }
 

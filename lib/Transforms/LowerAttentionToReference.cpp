@@ -44,14 +44,14 @@ Value filledF32(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, float v) {
 /// Reduces `x` ([B, H, L, D]) into a tensor of `outShape` through `outMap`
 /// with `combine(acc, ext(x))` from `init`; `iters` says which of the four
 /// dimensions are reduced.
-Value reduce4(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> outShape,
-              AffineMap outMap, ArrayRef<IteratorType> iters, float init,
-              function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+Value reduce4(
+    OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> outShape,
+    AffineMap outMap, ArrayRef<IteratorType> iters, float init,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   return linalg::GenericOp::create(
              b, loc, RankedTensorType::get(outShape, b.getF32Type()),
              ValueRange{x}, ValueRange{filledF32(b, loc, outShape, init)},
-             SmallVector<AffineMap>{b.getMultiDimIdentityMap(4), outMap},
-             iters,
+             SmallVector<AffineMap>{b.getMultiDimIdentityMap(4), outMap}, iters,
              [&](OpBuilder &bld, Location l, ValueRange args) {
                linalg::YieldOp::create(
                    bld, l, combine(bld, l, args[1], extF32(bld, l, args[0])));
@@ -83,8 +83,8 @@ std::pair<Value, Value> quantizeBlocks(OpBuilder &b, Location loc, Value x,
   Value scales =
       linalg::GenericOp::create(
           b, loc, amax.getType(), ValueRange{amax},
-          ValueRange{tensor::EmptyOp::create(b, loc, scaleShape,
-                                             b.getF32Type())},
+          ValueRange{
+              tensor::EmptyOp::create(b, loc, scaleShape, b.getF32Type())},
           SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(3)),
           SmallVector<IteratorType>(3, par),
           [&](OpBuilder &bld, Location l, ValueRange args) {
@@ -120,23 +120,21 @@ std::pair<Value, Value> quantizeK(OpBuilder &b, Location loc, Value k,
   const IteratorType par = IteratorType::parallel,
                      red = IteratorType::reduction;
   AffineMap channel = AffineMap::get(4, 0, {dim(0), dim(1), dim(3)}, ctx);
-  Value sum = reduce4(b, loc, k, {s[0], s[1], s[3]}, channel,
-                      {par, par, red, par}, 0.0f,
-                      [](OpBuilder &bld, Location l, Value acc, Value x) {
-                        return arith::AddFOp::create(bld, l, acc, x)
-                            .getResult();
-                      });
+  Value sum =
+      reduce4(b, loc, k, {s[0], s[1], s[3]}, channel, {par, par, red, par},
+              0.0f, [](OpBuilder &bld, Location l, Value acc, Value x) {
+                return arith::AddFOp::create(bld, l, acc, x).getResult();
+              });
   Value centered =
       linalg::GenericOp::create(
-          b, loc, RankedTensorType::get(s, b.getF32Type()),
-          ValueRange{k, sum},
+          b, loc, RankedTensorType::get(s, b.getF32Type()), ValueRange{k, sum},
           ValueRange{tensor::EmptyOp::create(b, loc, s, b.getF32Type())},
           SmallVector<AffineMap>{b.getMultiDimIdentityMap(4), channel,
                                  b.getMultiDimIdentityMap(4)},
           SmallVector<IteratorType>(4, par),
           [&](OpBuilder &bld, Location l, ValueRange args) {
-            Value mean = arith::DivFOp::create(
-                bld, l, args[1], f32Const(bld, l, float(s[2])));
+            Value mean = arith::DivFOp::create(bld, l, args[1],
+                                               f32Const(bld, l, float(s[2])));
             linalg::YieldOp::create(
                 bld, l,
                 arith::SubFOp::create(bld, l, extF32(bld, l, args[0]), mean)
@@ -155,9 +153,9 @@ Value valueScales(OpBuilder &b, Location loc, Value v) {
   const IteratorType par = IteratorType::parallel,
                      red = IteratorType::reduction;
   SmallVector<int64_t> shape = {s[0], s[1], s[3]};
-  Value amax =
-      reduce4(b, loc, v, shape, AffineMap::get(4, 0, {dim(0), dim(1), dim(3)}, ctx),
-              {par, par, red, par}, 0.0f, maxAbs);
+  Value amax = reduce4(b, loc, v, shape,
+                       AffineMap::get(4, 0, {dim(0), dim(1), dim(3)}, ctx),
+                       {par, par, red, par}, 0.0f, maxAbs);
   return linalg::GenericOp::create(
              b, loc, amax.getType(), ValueRange{amax},
              ValueRange{tensor::EmptyOp::create(b, loc, shape, b.getF32Type())},
@@ -227,9 +225,11 @@ struct LowerAttention : OpRewritePattern<qnk::AttentionOp> {
     Value dotInit =
         linalg::FillOp::create(
             rewriter, loc,
-            arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(dotTy))
+            arith::ConstantOp::create(rewriter, loc,
+                                      rewriter.getZeroAttr(dotTy))
                 .getResult(),
-            tensor::EmptyOp::create(rewriter, loc, scoreShape, dotTy).getResult())
+            tensor::EmptyOp::create(rewriter, loc, scoreShape, dotTy)
+                .getResult())
             .getResult(0);
     Value dots =
         linalg::GenericOp::create(
@@ -246,10 +246,10 @@ struct LowerAttention : OpRewritePattern<qnk::AttentionOp> {
                 auto wide = [&](Value x) {
                   return arith::ExtSIOp::create(bld, l, dotTy, x).getResult();
                 };
-                p = arith::AddIOp::create(
-                    bld, l, args[2],
-                    arith::MulIOp::create(bld, l, wide(args[0]),
-                                          wide(args[1])));
+                p = arith::AddIOp::create(bld, l, args[2],
+                                          arith::MulIOp::create(bld, l,
+                                                                wide(args[0]),
+                                                                wide(args[1])));
               } else {
                 p = arith::AddFOp::create(
                     bld, l, args[2],
@@ -267,10 +267,10 @@ struct LowerAttention : OpRewritePattern<qnk::AttentionOp> {
     SmallVector<AffineMap> maps = {id4};
     if (op.hasInt8QK()) {
       ins.append({qScales, kScales});
-      maps.push_back(AffineMap::get(
-          4, 0, {dim(0), dim(1), dim(2).floorDiv(bq)}, ctx));
-      maps.push_back(AffineMap::get(
-          4, 0, {dim(0), kvHead, dim(3).floorDiv(bk)}, ctx));
+      maps.push_back(
+          AffineMap::get(4, 0, {dim(0), dim(1), dim(2).floorDiv(bq)}, ctx));
+      maps.push_back(
+          AffineMap::get(4, 0, {dim(0), kvHead, dim(3).floorDiv(bk)}, ctx));
     }
     int64_t maskArg = ins.size();
     if (mask) {
@@ -296,8 +296,7 @@ struct LowerAttention : OpRewritePattern<qnk::AttentionOp> {
                 Value dot = arith::SIToFPOp::create(bld, l, f32, args[0]);
                 t = arith::MulFOp::create(
                     bld, l, arith::MulFOp::create(bld, l, dot, args[2]),
-                    arith::MulFOp::create(bld, l, args[1],
-                                          cst(bld, l, scale)));
+                    arith::MulFOp::create(bld, l, args[1], cst(bld, l, scale)));
               } else {
                 t = arith::MulFOp::create(bld, l, args[0], cst(bld, l, scale));
               }

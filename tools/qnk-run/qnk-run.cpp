@@ -279,9 +279,8 @@ verifyAgainstReference(ModuleOp module, const EntryInfo &entry,
   llvm::raw_string_ostream os(failures);
   for (auto [i, got, ref] : llvm::enumerate(results, expected)) {
     const TensorSpec &type = entry.results[i];
-    Tolerance tolerance =
-        getTolerance(type.elementType, entry.maxReductionSize, inputMaxAbs,
-                     entry.weightRounding);
+    Tolerance tolerance = getTolerance(type.elementType, entry.maxReductionSize,
+                                       inputMaxAbs, entry.weightRounding);
     Comparison c = compareTensors(got, ref, tolerance);
     report.maxAbsErr = std::max(*report.maxAbsErr, c.maxAbsErr);
     report.maxRelErr = std::max(*report.maxRelErr, c.maxRelErr);
