@@ -23,6 +23,25 @@ namespace {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 using utils::IteratorType;
+constexpr IteratorType kPar = IteratorType::parallel,
+                       kRed = IteratorType::reduction;
+
+/// The map of a [B, H, L, D] tensor onto [B, H, L floordiv block]: the
+/// token blocks of a scale.
+AffineMap tokenBlocks(MLIRContext *ctx, int64_t block) {
+  return AffineMap::get(4, 0,
+                        {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                         getAffineDimExpr(2, ctx).floorDiv(block)},
+                        ctx);
+}
+
+/// The map of a [B, H, L, D] tensor onto [B, H, D]: its channels.
+AffineMap channels(MLIRContext *ctx) {
+  return AffineMap::get(4, 0,
+                        {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                         getAffineDimExpr(3, ctx)},
+                        ctx);
+}
 
 Value extF32(OpBuilder &b, Location loc, Value v) {
   return v.getType().isF32()
@@ -64,34 +83,34 @@ Value maxAbs(OpBuilder &b, Location loc, Value acc, Value x) {
                                    math::AbsFOp::create(b, loc, x));
 }
 
+/// The scales of blocks whose largest magnitudes are `amax` (rank 3), for
+/// quantization to [-qmax, qmax].
+Value scalesOf(OpBuilder &b, Location loc, Value amax, float qmax) {
+  auto ty = cast<RankedTensorType>(amax.getType());
+  return linalg::GenericOp::create(
+             b, loc, ty, ValueRange{amax},
+             ValueRange{tensor::EmptyOp::create(b, loc, ty.getShape(),
+                                                b.getF32Type())},
+             SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(3)),
+             SmallVector<IteratorType>(3, kPar),
+             [&](OpBuilder &bld, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   bld, l, qnk::buildBlockScale(bld, l, args[0], qmax));
+             })
+      .getResult(0);
+}
+
 /// Symmetric int8 quantization of `x` ([B, H, L, D], any float type) with
 /// one scale per block of `block` tokens of each (batch, head): the i8
 /// tensor and the scales [B, H, ceil(L / block)].
 std::pair<Value, Value> quantizeBlocks(OpBuilder &b, Location loc, Value x,
                                        int64_t block) {
-  MLIRContext *ctx = b.getContext();
-  auto ty = cast<RankedTensorType>(x.getType());
-  ArrayRef<int64_t> s = ty.getShape();
-  auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  ArrayRef<int64_t> s = cast<RankedTensorType>(x.getType()).getShape();
   SmallVector<int64_t> scaleShape = {s[0], s[1], (s[2] + block - 1) / block};
-  AffineMap blockOf =
-      AffineMap::get(4, 0, {dim(0), dim(1), dim(2).floorDiv(block)}, ctx);
-  const IteratorType par = IteratorType::parallel,
-                     red = IteratorType::reduction;
-  Value amax = reduce4(b, loc, x, scaleShape, blockOf, {par, par, red, red},
+  AffineMap blockOf = tokenBlocks(b.getContext(), block);
+  Value amax = reduce4(b, loc, x, scaleShape, blockOf, {kPar, kPar, kRed, kRed},
                        0.0f, maxAbs);
-  Value scales =
-      linalg::GenericOp::create(
-          b, loc, amax.getType(), ValueRange{amax},
-          ValueRange{
-              tensor::EmptyOp::create(b, loc, scaleShape, b.getF32Type())},
-          SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(3)),
-          SmallVector<IteratorType>(3, par),
-          [&](OpBuilder &bld, Location l, ValueRange args) {
-            linalg::YieldOp::create(
-                bld, l, qnk::buildBlockScale(bld, l, args[0], 127.0f));
-          })
-          .getResult(0);
+  Value scales = scalesOf(b, loc, amax, 127.0f);
   Value quantized =
       linalg::GenericOp::create(
           b, loc, RankedTensorType::get(s, b.getI8Type()),
@@ -99,7 +118,7 @@ std::pair<Value, Value> quantizeBlocks(OpBuilder &b, Location loc, Value x,
           ValueRange{tensor::EmptyOp::create(b, loc, s, b.getI8Type())},
           SmallVector<AffineMap>{b.getMultiDimIdentityMap(4), blockOf,
                                  b.getMultiDimIdentityMap(4)},
-          SmallVector<IteratorType>(4, par),
+          SmallVector<IteratorType>(4, kPar),
           [&](OpBuilder &bld, Location l, ValueRange args) {
             linalg::YieldOp::create(
                 bld, l,
@@ -113,15 +132,10 @@ std::pair<Value, Value> quantizeBlocks(OpBuilder &b, Location loc, Value x,
 /// key order, divided by Lk), quantized in blocks of `block` keys.
 std::pair<Value, Value> quantizeK(OpBuilder &b, Location loc, Value k,
                                   int64_t block) {
-  MLIRContext *ctx = b.getContext();
-  auto ty = cast<RankedTensorType>(k.getType());
-  ArrayRef<int64_t> s = ty.getShape();
-  auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  const IteratorType par = IteratorType::parallel,
-                     red = IteratorType::reduction;
-  AffineMap channel = AffineMap::get(4, 0, {dim(0), dim(1), dim(3)}, ctx);
+  ArrayRef<int64_t> s = cast<RankedTensorType>(k.getType()).getShape();
+  AffineMap channel = channels(b.getContext());
   Value sum =
-      reduce4(b, loc, k, {s[0], s[1], s[3]}, channel, {par, par, red, par},
+      reduce4(b, loc, k, {s[0], s[1], s[3]}, channel, {kPar, kPar, kRed, kPar},
               0.0f, [](OpBuilder &bld, Location l, Value acc, Value x) {
                 return arith::AddFOp::create(bld, l, acc, x).getResult();
               });
@@ -131,7 +145,7 @@ std::pair<Value, Value> quantizeK(OpBuilder &b, Location loc, Value k,
           ValueRange{tensor::EmptyOp::create(b, loc, s, b.getF32Type())},
           SmallVector<AffineMap>{b.getMultiDimIdentityMap(4), channel,
                                  b.getMultiDimIdentityMap(4)},
-          SmallVector<IteratorType>(4, par),
+          SmallVector<IteratorType>(4, kPar),
           [&](OpBuilder &bld, Location l, ValueRange args) {
             Value mean = arith::DivFOp::create(bld, l, args[1],
                                                f32Const(bld, l, float(s[2])));
@@ -147,26 +161,10 @@ std::pair<Value, Value> quantizeK(OpBuilder &b, Location loc, Value k,
 /// The E4M3 P·V scale of each channel of V ([B, Hkv, Lk, Dv]): its largest
 /// magnitude over the keys / 448, as [B, Hkv, Dv].
 Value valueScales(OpBuilder &b, Location loc, Value v) {
-  MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> s = cast<RankedTensorType>(v.getType()).getShape();
-  auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  const IteratorType par = IteratorType::parallel,
-                     red = IteratorType::reduction;
-  SmallVector<int64_t> shape = {s[0], s[1], s[3]};
-  Value amax = reduce4(b, loc, v, shape,
-                       AffineMap::get(4, 0, {dim(0), dim(1), dim(3)}, ctx),
-                       {par, par, red, par}, 0.0f, maxAbs);
-  return linalg::GenericOp::create(
-             b, loc, amax.getType(), ValueRange{amax},
-             ValueRange{tensor::EmptyOp::create(b, loc, shape, b.getF32Type())},
-             SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(3)),
-             SmallVector<IteratorType>(3, par),
-             [&](OpBuilder &bld, Location l, ValueRange args) {
-               linalg::YieldOp::create(
-                   bld, l,
-                   qnk::buildBlockScale(bld, l, args[0], qnk::kE4M3Max));
-             })
-      .getResult(0);
+  Value amax = reduce4(b, loc, v, {s[0], s[1], s[3]}, channels(b.getContext()),
+                       {kPar, kPar, kRed, kPar}, 0.0f, maxAbs);
+  return scalesOf(b, loc, amax, qnk::kE4M3Max);
 }
 
 struct LowerAttention : OpRewritePattern<qnk::AttentionOp> {
@@ -206,8 +204,7 @@ struct LowerAttention : OpRewritePattern<qnk::AttentionOp> {
     auto filled = [&](ArrayRef<int64_t> shape, float v) {
       return filledF32(rewriter, loc, shape, v);
     };
-    const IteratorType par = IteratorType::parallel,
-                       red = IteratorType::reduction;
+    const IteratorType par = kPar, red = kRed;
 
     // Dot products: (b, h, i, j, d), f32 or (qk_type = i8) i32 on the
     // quantized Q and K.
