@@ -89,6 +89,16 @@ static void addLinalgMatmul(EntryInfo &info, linalg::LinalgOp op) {
   addMatmul(info, parallel, reduction);
 }
 
+/// qnk.attention with pv_type: two roundings of a weight to that type
+/// (twice its unit roundoff: 2^-8 for bf16's 8 bits, 2^-4 for E4M3's 4).
+static void addAttention(EntryInfo &info, qnk::AttentionOp op) {
+  Type pv = op.getPVTypeOrNull();
+  if (!pv)
+    return;
+  double w = pv.isBF16() ? 0x1p-7 : 0x1p-3;
+  info.weightRounding = std::max(info.weightRounding, w);
+}
+
 /// Counts the matmuls `func` runs, following calls into functions of
 /// `module` (a recursive call is counted once).
 static void countMatmuls(ModuleOp module, func::FuncOp func, EntryInfo &info,
@@ -102,6 +112,8 @@ static void countMatmuls(ModuleOp module, func::FuncOp func, EntryInfo &info,
       addQnkMatmul(info, bmm);
     else if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
       addLinalgMatmul(info, cast<linalg::LinalgOp>(op));
+    else if (auto attn = dyn_cast<qnk::AttentionOp>(op))
+      addAttention(info, attn);
     else if (auto call = dyn_cast<func::CallOp>(op))
       if (auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee()))
         if (!callee.isDeclaration())

@@ -402,14 +402,14 @@ void qnk::runner::fillPoison(Tensor &tensor) {
 //===----------------------------------------------------------------------===//
 
 Tolerance qnk::runner::getTolerance(ElementType type, int64_t maxReductionSize,
-                                    double inputMaxAbs) {
+                                    double inputMaxAbs, double weightRounding) {
   Tolerance t;
   if (!isFloatingPoint(type))
     return t;
   t.exact = false;
   double k = double(std::max<int64_t>(maxReductionSize, 1));
   double a = std::isfinite(inputMaxAbs) ? inputMaxAbs : 1.0;
-  t.atol = 1e-6 * k * a * a;
+  t.atol = 1e-6 * k * a * a + weightRounding * a;
   t.rtol = 1e-4;
   if (type == ElementType::F16)
     t.rtol = 0x1p-10;

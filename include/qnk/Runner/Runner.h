@@ -171,9 +171,12 @@ struct Tolerance {
 ///   * f32, f16, bf16: atol = 1e-6 * K * A^2 (a summation-order error bound
 ///     of a K-term dot product of values bounded by A), rtol = 1e-4, raised
 ///     to one unit in the last place (2^-10 for f16, 2^-7 for bf16) for
-///     results that are rounded to a 16-bit type.
+///     results that are rounded to a 16-bit type;
+///   * plus `weightRounding` * A where the entry rounds the weights of a
+///     weighted mean (qnk.attention's P with pv_type) in a way the fast
+///     path may round differently (see EntryInfo::weightRounding).
 Tolerance getTolerance(ElementType type, int64_t maxReductionSize,
-                       double inputMaxAbs);
+                       double inputMaxAbs, double weightRounding = 0);
 
 /// The outcome of comparing one result against the reference.
 struct Comparison {
@@ -243,6 +246,13 @@ struct EntryInfo {
   int64_t flops = 0;
   /// The largest reduction size (K) among those matmuls; 0 without any.
   int64_t maxReductionSize = 0;
+  /// The largest relative difference between the fast path's and the
+  /// reference's rounding of an attention weight: qnk.attention with
+  /// pv_type rounds P relative to a running max in the fused lowering and
+  /// to the row max in the reference, two roundings apart (2^-7 for bf16,
+  /// 2^-3 for E4M3). The weights sum to 1, so outputs differ by at most
+  /// this times the largest |V|. 0 without such an attention.
+  double weightRounding = 0;
 
   /// Number of scalar arguments of the lowered function: each tensor is a
   /// memref descriptor of 3 + 2 * rank fields.

@@ -401,6 +401,20 @@ def QNKLowerAttention : Pass<"qnk-lower-attention"> {
     each split keeping its own max, sum and partial output, combined
     exactly afterwards. Register blocks come from the target's vector width
     and register count.
+
+    The products run on one of three instructions. bf16 Q·Kᵀ, and P·V with
+    `pv_type`, take `vdpbf16ps` on targets with AVX512-BF16 and no AMX (on
+    Sapphire Rapids it measured slower than FMAs): K is packed as 32-bit
+    words of bf16 pairs along D (`[D/2][Nk]`, the same 8x8 transposes), Q
+    rows and P as words, V as pairs of consecutive keys (`[Nk/2][Dv]`
+    words, packed once). `qk_type = i8` first computes K's mean per
+    channel and the block scales of K (minus it) and Q in passes of their
+    own, then packs K once as u8 quads (k + 128) with each key's scale,
+    quantizes Q rows as they are loaded, and sums on `vpdpbusd` (AVX512-VNNI
+    or AVX-VNNI) from -128 times each row's sum, or with f32 FMAs on the
+    same integers without VNNI (exact). `vpdpbusd` is called through an
+    intrinsic declaration: this pass runs ahead of bufferization, whose
+    deallocation rejects `llvm.call_intrinsic`.
   }];
   let options = [
     Option<"threads", "threads", "int64_t", /*default=*/"1",
@@ -412,7 +426,9 @@ def QNKLowerAttention : Pass<"qnk-lower-attention"> {
                            "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
-                           "mlir::bufferization::BufferizationDialect"];
+                           "mlir::bufferization::BufferizationDialect",
+                           "mlir::x86vector::X86VectorDialect",
+                           "mlir::LLVM::LLVMDialect"];
 }
 
 #endif // QNK_TRANSFORMS_PASSES

@@ -24,6 +24,18 @@ float AttentionOp::getScaleOrDefault() {
   return d > 0 ? float(1.0 / std::sqrt(double(d))) : 1.0f;
 }
 
+std::pair<int64_t, int64_t> AttentionOp::getQKBlocksOrDefault() {
+  if (std::optional<ArrayRef<int64_t>> blocks = getQkBlocks())
+    if (blocks->size() == 2)
+      return {(*blocks)[0], (*blocks)[1]};
+  return {64, 64};
+}
+
+/// The largest head dimension of int8 Q·Kᵀ: every partial sum of products
+/// of values in [-127, 127] stays below 2^24, so the i32 dot products are
+/// exact also where a target without VNNI sums them in f32.
+static constexpr int64_t kMaxInt8HeadDim = 1024;
+
 LogicalResult AttentionOp::verify() {
   auto qTy = cast<RankedTensorType>(getQuery().getType());
   auto kTy = cast<RankedTensorType>(getKey().getType());
@@ -100,5 +112,24 @@ LogicalResult AttentionOp::verify() {
   if (std::optional<APFloat> scale = getScale())
     if (!scale->isFinite())
       return emitOpError("scale must be finite");
+
+  if (std::optional<Type> qk = getQkType()) {
+    if (!qk->isSignlessInteger(8))
+      return emitOpError("qk_type must be i8, got ") << *qk;
+    if (q[3] > kMaxInt8HeadDim)
+      return emitOpError("qk_type = i8 needs a head dimension of at most ")
+             << kMaxInt8HeadDim << ", got " << q[3];
+  }
+  if (std::optional<ArrayRef<int64_t>> blocks = getQkBlocks()) {
+    if (!getQkType())
+      return emitOpError("qk_blocks needs qk_type = i8");
+    if (blocks->size() != 2 || (*blocks)[0] < 1 || (*blocks)[1] < 1)
+      return emitOpError("qk_blocks must be two positive token counts "
+                         "[query block, key block], got ")
+             << getQkBlocksAttr();
+  }
+  if (std::optional<Type> pv = getPvType())
+    if (!pv->isBF16() && !isa<Float8E4M3FNType>(*pv))
+      return emitOpError("pv_type must be bf16 or f8E4M3FN, got ") << *pv;
   return success();
 }

@@ -141,3 +141,67 @@ func.func @scale(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: tensor<
   %0 = qnk.attention %q, %k, %v scale = 0x7F800000 : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32> -> tensor<1x1x8x16xf32>
   return
 }
+
+// -----
+
+func.func @qk_type(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{'qnk.attention' op qk_type must be i8, got 'i4'}}
+  %0 = qnk.attention %q, %k, %v qk_type = i4 : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @qk_type_unsigned(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{'qnk.attention' op qk_type must be i8, got 'ui8'}}
+  %0 = qnk.attention %q, %k, %v qk_type = ui8 : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @qk_head_dim(%q: tensor<1x1x8x1040xbf16>, %k: tensor<1x1x8x1040xbf16>, %v: tensor<1x1x8x16xbf16>) {
+  // expected-error @+1 {{'qnk.attention' op qk_type = i8 needs a head dimension of at most 1024, got 1040}}
+  %0 = qnk.attention %q, %k, %v qk_type = i8 : tensor<1x1x8x1040xbf16>, tensor<1x1x8x1040xbf16>, tensor<1x1x8x16xbf16> -> tensor<1x1x8x16xbf16>
+  return
+}
+
+// -----
+
+func.func @qk_blocks_alone(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{'qnk.attention' op qk_blocks needs qk_type = i8}}
+  %0 = qnk.attention %q, %k, %v qk_blocks = [64, 64] : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @qk_blocks_zero(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{'qnk.attention' op qk_blocks must be two positive token counts [query block, key block], got array<i64: 64, 0>}}
+  %0 = qnk.attention %q, %k, %v qk_type = i8 qk_blocks = [64, 0] : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @qk_blocks_rank(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{'qnk.attention' op qk_blocks must be two positive token counts [query block, key block], got array<i64: 64>}}
+  %0 = qnk.attention %q, %k, %v qk_type = i8 qk_blocks = [64] : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @pv_type(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{'qnk.attention' op pv_type must be bf16 or f8E4M3FN, got 'f16'}}
+  %0 = qnk.attention %q, %k, %v pv_type = f16 : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @pv_type_e5m2(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) {
+  // expected-error @+1 {{'qnk.attention' op pv_type must be bf16 or f8E4M3FN, got 'f8E5M2'}}
+  %0 = qnk.attention %q, %k, %v pv_type = f8E5M2 : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return
+}

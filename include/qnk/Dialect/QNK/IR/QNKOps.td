@@ -696,6 +696,28 @@ def QNK_AttentionOp : QNK_Op<"attention", [Pure]> {
     every row when Lk = 0) gives zeros; a NaN or `+inf` score gives a row of
     NaN. docs/numerics.md ("Attention") states the semantics exactly.
 
+    Low precision (SageAttention's scheme), each part optional:
+
+    - `qk_type = i8` computes Q·Kᵀ in 8-bit integers: K minus its mean over
+      the keys (per batch, kv head and channel; softmax is invariant to it)
+      and Q are quantized symmetrically to [-127, 127] with one f32 scale
+      per block of tokens (per batch and head), and the scores are the
+      exact i32 dot products times both scales. `qk_blocks = [bq, bk]`
+      sets the block lengths along Lq and Lk (default `[64, 64]`). D is at
+      most 1024.
+    - `pv_type = bf16` rounds P (the exponentials, f32) and V to bf16
+      before P·V, which accumulates in f32; `pv_type = f8E4M3FN` rounds
+      `448·P` and V divided by a per-channel scale (its largest magnitude
+      over the keys / 448) to E4M3 instead, and scales O back. The row sums
+      are those of the unrounded P.
+
+    ```mlir
+    %s = qnk.attention %q, %k, %v causal qk_type = i8 qk_blocks = [128, 64]
+           pv_type = bf16 : tensor<1x32x512x128xbf16>,
+             tensor<1x8x512x128xbf16>, tensor<1x8x512x128xbf16>
+             -> tensor<1x32x512x128xbf16>
+    ```
+
     ```mlir
     %o = qnk.attention %q, %k, %v causal
            : tensor<1x32x512x128xbf16>, tensor<1x8x512x128xbf16>,
@@ -708,16 +730,29 @@ def QNK_AttentionOp : QNK_Op<"attention", [Pure]> {
   let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
                        AnyRankedTensor:$value,
                        Optional<AnyRankedTensor>:$mask,
-                       OptionalAttr<F32Attr>:$scale, UnitAttr:$causal);
+                       OptionalAttr<F32Attr>:$scale, UnitAttr:$causal,
+                       OptionalAttr<TypeAttr>:$qk_type,
+                       OptionalAttr<DenseI64ArrayAttr>:$qk_blocks,
+                       OptionalAttr<TypeAttr>:$pv_type);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)?
-    (`scale` `=` $scale^)? (`causal` $causal^)? attr-dict `:` type($query)
+    (`scale` `=` $scale^)? (`causal` $causal^)?
+    (`qk_type` `=` $qk_type^)? (`qk_blocks` `=` $qk_blocks^)?
+    (`pv_type` `=` $pv_type^)? attr-dict `:` type($query)
     `,` type($key) `,` type($value) `->` type($result)
   }];
   let extraClassDeclaration = [{
     /// The scale applied to Q·Kᵀ: the attribute, or 1/sqrt(D).
     float getScaleOrDefault();
+    /// Whether Q·Kᵀ runs on 8-bit integers (`qk_type = i8`).
+    bool hasInt8QK() { return getQkType().has_value(); }
+    /// The token blocks of the Q and K scales: `qk_blocks`, or [64, 64].
+    std::pair<int64_t, int64_t> getQKBlocksOrDefault();
+    /// The type P and V are rounded to before P·V, or null (f32).
+    ::mlir::Type getPVTypeOrNull() {
+      return getPvType() ? *getPvType() : ::mlir::Type();
+    }
   }];
   let hasVerifier = 1;
 }
