@@ -40,6 +40,18 @@ static void configure(void) {
   _tile_loadconfig(&cfg);
 }
 
+/* Two A tiles (16 rows of 64 bytes) and two B tiles (the halves of 128-byte
+ * rows) from `buf + off`; returns the next step's offset, wrapping within
+ * `bytes`. */
+static inline long load_step(const char *buf, long off, long bytes) {
+  _tile_loadd(4, buf + off, 64);
+  _tile_loadd(5, buf + off + 1024, 64);
+  _tile_loadd(6, buf + off + 2048, 128);
+  _tile_loadd(7, buf + off + 2048 + 64, 128);
+  off += 4096;
+  return off + 4096 > bytes ? 0 : off;
+}
+
 /* steps x 4 tdpbf16ps; with `buf`, 4 tile loads per step walking `bytes`. */
 static double run(long steps, const char *buf, long bytes) {
   _tile_zero(0);
@@ -54,13 +66,7 @@ static double run(long steps, const char *buf, long bytes) {
   long off = 0;
   for (long s = 0; s < steps; ++s) {
     if (buf) {
-      _tile_loadd(4, buf + off, 64);
-      _tile_loadd(5, buf + off + 1024, 64);
-      _tile_loadd(6, buf + off + 2048, 128);
-      _tile_loadd(7, buf + off + 2048 + 64, 128);
-      off += 4096;
-      if (off + 4096 > bytes)
-        off = 0;
+      off = load_step(buf, off, bytes);
     }
     _tile_dpbf16ps(0, 4, 6);
     _tile_dpbf16ps(1, 4, 7);
@@ -80,13 +86,7 @@ static double loads_only(long steps, const char *buf, long bytes) {
   double t = now();
   long off = 0;
   for (long s = 0; s < steps; ++s) {
-    _tile_loadd(4, buf + off, 64);
-    _tile_loadd(5, buf + off + 1024, 64);
-    _tile_loadd(6, buf + off + 2048, 128);
-    _tile_loadd(7, buf + off + 2048 + 64, 128);
-    off += 4096;
-    if (off + 4096 > bytes)
-      off = 0;
+    off = load_step(buf, off, bytes);
   }
   return (now() - t) / (4.0 * steps); /* seconds per tile load */
 }
