@@ -9,10 +9,8 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -79,38 +77,8 @@ static void addTargetAndRaise(OpPassManager &pm, const CPUPipelineOptions &opts,
   pm.addPass(createQNKLowerQuantization());
 }
 
-namespace {
-/// Gives each repeated result of a function its own tensor (a copy):
-/// upstream's buffer-results-to-out-params (LLVM 22) crashes on a function
-/// that returns one value twice (found by qnk-fuzz on `return %c, %c`).
-struct CopyRepeatedResults
-    : PassWrapper<CopyRepeatedResults, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CopyRepeatedResults)
-  StringRef getArgument() const override { return "qnk-copy-repeated-results"; }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<linalg::LinalgDialect, tensor::TensorDialect>();
-  }
-  void runOnOperation() override {
-    getOperation().walk([](func::ReturnOp ret) {
-      OpBuilder b(ret);
-      Location loc = ret.getLoc();
-      llvm::SmallPtrSet<Value, 4> seen;
-      for (OpOperand &result : ret->getOpOperands()) {
-        Value v = result.get();
-        auto ty = dyn_cast<RankedTensorType>(v.getType());
-        if (seen.insert(v).second || !ty)
-          continue;
-        Value empty = tensor::EmptyOp::create(
-            b, loc, tensor::getMixedSizes(b, loc, v), ty.getElementType());
-        result.set(linalg::CopyOp::create(b, loc, v, empty).getResult(0));
-      }
-    });
-  }
-};
-} // namespace
-
 void buildBufferizePipeline(OpPassManager &pm, bool deallocate) {
-  pm.addPass(std::make_unique<CopyRepeatedResults>());
+  pm.addPass(createQNKCopyRepeatedResults());
   bufferization::OneShotBufferizePassOptions ob;
   ob.bufferizeFunctionBoundaries = true;
   ob.functionBoundaryTypeConversion =

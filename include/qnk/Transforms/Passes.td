@@ -226,6 +226,18 @@ def QNKLegalizeBF16 : Pass<"qnk-legalize-bf16", "mlir::ModuleOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def QNKCopyRepeatedResults : Pass<"qnk-copy-repeated-results", "mlir::ModuleOp"> {
+  let summary = "Give each repeated function result its own tensor";
+  let description = [{
+    Runs before bufferization. A `func.return` that returns one tensor more
+    than once returns a `linalg.copy` of it in each later position, so every
+    result gets its own buffer. Upstream's `buffer-results-to-out-params`
+    (LLVM 22) crashes on a repeated result (found by qnk-fuzz).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def QNKLegalizeBF16Memory : Pass<"qnk-legalize-bf16-memory"> {
   let summary = "Move bf16 values through memory as i16 bits";
   let description = [{
